@@ -1,0 +1,205 @@
+// loadConfig(env): the only reader of the environment. Collects every problem into one message and returns
+// a frozen, typed object. DESIGN.md's configuration table is the contract; README.md documents each key.
+import { z } from 'zod'
+
+export interface Connection {
+  /** Stable identifier in URLs and tokens (`azp`): lowercase letters, digits and `-`, under 32 characters. */
+  readonly id: string
+  readonly displayName: string
+  /** The Mini Program's AppID (`wx` + 16 hex). Also the `aud` of the tokens issued for it. */
+  readonly appId: string
+  readonly appSecret: string
+  /** Login Only Mode: never create an account through this connection. */
+  readonly loginOnly: boolean
+  /** Authing's app id (`x-authing-app-id`) that maps to this connection in the compatibility layer. */
+  readonly authingAppId?: string
+}
+
+export interface DatabaseParts {
+  host: string
+  port: number
+  name: string
+  user: string
+  password: string
+}
+
+export interface Config {
+  readonly port: number // PORT, default 3000
+  readonly publicUrl: string // PUBLIC_URL, default http://localhost:$PORT; the JWT issuer
+  /** DATABASE_URL, or one built from DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PASSWORD; absent: PGlite. */
+  readonly databaseUrl?: string
+  readonly dataDir: string // DATA_DIR, default .data
+  readonly wechatApiBaseUrl: string // WECHAT_API_BASE_URL, default https://api.weixin.qq.com
+  readonly wechatTimeoutMs: number // WECHAT_TIMEOUT_MS, default 5000
+  readonly connections: readonly Connection[]
+  /** MASTER_KEY, 32 bytes. Absent only outside production: then generated into DATA_DIR. */
+  readonly masterKey?: Buffer
+  readonly adminApiKey?: string // ADMIN_API_KEY; absent: the admin API is off
+  readonly accessTokenTtlSeconds: number // ACCESS_TOKEN_TTL, default 3600
+  readonly refreshTokenTtlSeconds: number // REFRESH_TOKEN_TTL, default 2592000 (30 days)
+  readonly logLevel: string // LOG_LEVEL, default info
+  readonly production: boolean // NODE_ENV === 'production'
+}
+
+const connectionId = z
+  .string()
+  .regex(/^[a-z0-9-]{1,31}$/, 'must be lowercase letters, digits and "-", fewer than 32 characters')
+
+const connectionSchema = z.strictObject({
+  id: connectionId,
+  displayName: z.string().min(1).max(64).optional(),
+  appId: z.string().regex(/^wx[0-9a-f]{16}$/, 'must look like wx followed by 16 hex digits'),
+  appSecret: z.string().min(1, 'must not be empty'),
+  loginOnly: z.boolean().default(false),
+  authingAppId: z.string().min(1).optional(),
+})
+
+type Env = Record<string, string | undefined>
+
+class Problems {
+  readonly list: string[] = []
+  add(variable: string, what: string) {
+    this.list.push(`${variable} ${what}`)
+  }
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number, p: Problems) {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < min || n > max) {
+    p.add(name, `must be a whole number from ${min} to ${max} (got "${raw}")`)
+    return fallback
+  }
+  return n
+}
+
+function boolean(env: Env, name: string, p: Problems): boolean {
+  const raw = (env[name] ?? '').toLowerCase()
+  if (raw === '' || raw === 'false' || raw === '0') return false
+  if (raw === 'true' || raw === '1') return true
+  p.add(name, `must be true or false (got "${env[name]}")`)
+  return false
+}
+
+function describeIssues(variable: string, error: z.ZodError, p: Problems) {
+  for (const issue of error.issues) {
+    const where = issue.path.length ? `[${issue.path.join('.')}]` : ''
+    p.add(`${variable}${where}`, issue.message)
+  }
+}
+
+function readConnections(env: Env, p: Problems): Connection[] {
+  const raw: unknown[] = []
+  if (env.WECHAT_CONNECTIONS) {
+    try {
+      const parsed: unknown = JSON.parse(env.WECHAT_CONNECTIONS)
+      if (Array.isArray(parsed)) raw.push(...parsed)
+      else p.add('WECHAT_CONNECTIONS', 'must be a JSON array of connections')
+    } catch {
+      p.add('WECHAT_CONNECTIONS', 'is not valid JSON')
+    }
+  }
+  const single = env.WECHAT_APP_ID || env.WECHAT_APP_SECRET
+  if (single) {
+    if (!env.WECHAT_APP_ID) p.add('WECHAT_APP_ID', 'is required when WECHAT_APP_SECRET is set')
+    if (!env.WECHAT_APP_SECRET) p.add('WECHAT_APP_SECRET', 'is required when WECHAT_APP_ID is set')
+    raw.push({
+      id: env.WECHAT_CONNECTION || 'wechat-miniprogram',
+      appId: env.WECHAT_APP_ID ?? '',
+      appSecret: env.WECHAT_APP_SECRET ?? '',
+      loginOnly: boolean(env, 'WECHAT_LOGIN_ONLY', p),
+      ...(env.WECHAT_AUTHING_APP_ID ? { authingAppId: env.WECHAT_AUTHING_APP_ID } : {}),
+    })
+  }
+  const connections: Connection[] = []
+  raw.forEach((item, i) => {
+    const variable =
+      single && i === raw.length - 1
+        ? 'WECHAT_APP_ID/WECHAT_APP_SECRET'
+        : `WECHAT_CONNECTIONS[${i}]`
+    const result = connectionSchema.safeParse(item)
+    if (!result.success) return describeIssues(variable, result.error, p)
+    const c = result.data
+    if (connections.some((other) => other.id === c.id))
+      p.add(variable, `repeats the connection id "${c.id}"`)
+    connections.push(Object.freeze({ ...c, displayName: c.displayName ?? c.id }))
+  })
+  return connections
+}
+
+function readDatabaseUrl(env: Env, p: Problems): string | undefined {
+  if (env.DATABASE_URL) {
+    if (!/^postgres(ql)?:\/\//.test(env.DATABASE_URL))
+      p.add('DATABASE_URL', 'must start with postgres://')
+    return env.DATABASE_URL
+  }
+  if (!env.DB_HOST) return undefined
+  const parts: DatabaseParts = {
+    host: env.DB_HOST,
+    port: integer(env, 'DB_PORT', 5432, 1, 65535, p),
+    name: env.DB_NAME || 'postgres',
+    user: env.DB_USER || 'postgres',
+    password: env.DB_PASSWORD ?? '',
+  }
+  const auth = `${encodeURIComponent(parts.user)}:${encodeURIComponent(parts.password)}`
+  const sslmode = env.DB_SSL === 'false' ? '' : '?sslmode=require'
+  return `postgres://${auth}@${parts.host}:${parts.port}/${encodeURIComponent(parts.name)}${sslmode}`
+}
+
+function readMasterKey(env: Env, production: boolean, p: Problems): Buffer | undefined {
+  const raw = env.MASTER_KEY
+  if (!raw) {
+    if (production)
+      p.add('MASTER_KEY', 'is required when NODE_ENV=production (32 random bytes, base64)')
+    return undefined
+  }
+  const key = Buffer.from(raw, 'base64')
+  if (key.length !== 32 || key.toString('base64') !== raw.replace(/\s/g, '')) {
+    p.add('MASTER_KEY', 'must be 32 random bytes in base64 (openssl rand -base64 32)')
+    return undefined
+  }
+  return key
+}
+
+export function loadConfig(env: Env): Config {
+  const p = new Problems()
+  const production = env.NODE_ENV === 'production'
+  const port = integer(env, 'PORT', 3000, 0, 65535, p)
+  const publicUrl = (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, '')
+  if (!URL.canParse(publicUrl) || !/^https?:/.test(publicUrl))
+    p.add('PUBLIC_URL', 'must be an http(s) URL')
+  const wechatApiBaseUrl = (env.WECHAT_API_BASE_URL || 'https://api.weixin.qq.com').replace(
+    /\/+$/,
+    '',
+  )
+  if (!URL.canParse(wechatApiBaseUrl)) p.add('WECHAT_API_BASE_URL', 'must be a URL')
+  const adminApiKey = env.ADMIN_API_KEY || undefined
+  if (adminApiKey && adminApiKey.length < 24)
+    p.add('ADMIN_API_KEY', 'must be at least 24 characters')
+
+  const config: Config = {
+    port,
+    publicUrl,
+    databaseUrl: readDatabaseUrl(env, p),
+    dataDir: env.DATA_DIR || '.data',
+    wechatApiBaseUrl,
+    wechatTimeoutMs: integer(env, 'WECHAT_TIMEOUT_MS', 5000, 100, 60000, p),
+    connections: readConnections(env, p),
+    masterKey: readMasterKey(env, production, p),
+    adminApiKey,
+    accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL', 3600, 60, 86400, p),
+    refreshTokenTtlSeconds: integer(env, 'REFRESH_TOKEN_TTL', 2592000, 3600, 31536000, p),
+    logLevel: env.LOG_LEVEL || 'info',
+    production,
+  }
+  if (p.list.length) throw new ConfigError(p.list)
+  return Object.freeze(config)
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((x) => `  - ${x}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}

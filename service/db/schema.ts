@@ -1,0 +1,152 @@
+// The database schema: every table of DESIGN.md's data section. Migrations are generated from this file
+// with `npm run db:generate` (drizzle-kit) and committed under service/db/migrations.
+import {
+  bigserial,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core'
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' })
+
+export const users = pgTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    /** E.164, e.g. +8613800138000; unique when present. */
+    phone: text('phone'),
+    nickname: text('nickname'),
+    avatar: text('avatar'),
+    /** 'male' | 'female' | 'unknown' */
+    gender: text('gender').notNull().default('unknown'),
+    /** 'active' | 'blocked' */
+    status: text('status').notNull().default('active'),
+    loginCount: integer('login_count').notNull().default(0),
+    lastLoginAt: ts('last_login_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('users_phone_key').on(t.phone),
+    index('users_created_at_idx').on(t.createdAt.desc(), t.id.desc()),
+    index('users_nickname_idx').on(t.nickname.op('text_pattern_ops')),
+  ],
+)
+
+export const wechatIdentities = pgTable(
+  'wechat_identities',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    connection: text('connection').notNull(),
+    appid: text('appid').notNull(),
+    openid: text('openid').notNull(),
+    unionid: text('unionid'),
+    /** The latest session_key, sealed with MASTER_KEY (see service/crypto/seal.ts). */
+    sessionKeyEnc: text('session_key_enc'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('wechat_identities_appid_openid_key').on(t.appid, t.openid),
+    index('wechat_identities_unionid_idx').on(t.unionid),
+    index('wechat_identities_user_id_idx').on(t.userId),
+  ],
+)
+
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    connection: text('connection').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    lastRefreshedAt: ts('last_refreshed_at').notNull().defaultNow(),
+    /** The session ends here unless a refresh slides it forward. */
+    expiresAt: ts('expires_at').notNull(),
+    revokedAt: ts('revoked_at'),
+    /** 'logout' | 'refresh_token_reused' | 'user_deleted' | 'user_blocked' | 'admin' */
+    revokedReason: text('revoked_reason'),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+  },
+  (t) => [index('sessions_user_id_idx').on(t.userId)],
+)
+
+/** Rotation lineage: every refresh token a session was given, by hash. `rotatedAt` null marks the live one. */
+export const refreshTokens = pgTable(
+  'refresh_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at').notNull(),
+    rotatedAt: ts('rotated_at'),
+  },
+  (t) => [index('refresh_tokens_session_id_idx').on(t.sessionId)],
+)
+
+export const signingKeys = pgTable('signing_keys', {
+  kid: text('kid').primaryKey(),
+  alg: text('alg').notNull(),
+  publicJwk: jsonb('public_jwk').notNull(),
+  /** The private JWK, sealed with MASTER_KEY. */
+  privateJwkEnc: text('private_jwk_enc').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  /** Set when a newer key replaced this one; it stays in the JWKS until its last token expires. */
+  retiredAt: ts('retired_at'),
+})
+
+/** One cached WeChat access token per appid, shared by every instance. */
+export const wechatAccessTokens = pgTable('wechat_access_tokens', {
+  appid: text('appid').primaryKey(),
+  /** The token, sealed with MASTER_KEY. */
+  tokenEnc: text('token_enc').notNull(),
+  expiresAt: ts('expires_at').notNull(),
+  fetchedAt: ts('fetched_at').notNull(),
+  /** force_refresh bookkeeping: WeChat allows 20 a day, at least 30 s apart. */
+  forcedDay: date('forced_day', { mode: 'string' }),
+  forcedCount: integer('forced_count').notNull().default(0),
+  lastForcedAt: ts('last_forced_at'),
+})
+
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    /** e.g. login.succeeded, login.failed, token.refreshed, token.reuse_detected, session.revoked */
+    type: text('type').notNull(),
+    /** No foreign key: the event outlives a deleted user and keeps no personal data. */
+    userId: text('user_id'),
+    connection: text('connection'),
+    ip: text('ip'),
+    /** Non-secret detail: an error code, a session id. Never a token, key or phone number. */
+    detail: jsonb('detail').$type<Record<string, unknown>>(),
+  },
+  (t) => [
+    index('audit_events_user_id_idx').on(t.userId, t.id.desc()),
+    index('audit_events_type_idx').on(t.type, t.id.desc()),
+  ],
+)
+
+export const schema = {
+  users,
+  wechatIdentities,
+  sessions,
+  refreshTokens,
+  signingKeys,
+  wechatAccessTokens,
+  auditEvents,
+}

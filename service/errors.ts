@@ -1,0 +1,68 @@
+// The one error type of the service: a stable snake_case code, its HTTP status, and a message safe to show.
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+
+/** Every code the API can answer with, and its status. Clients match on `code`, never on `message`. */
+export const errorStatus = {
+  invalid_json: 400,
+  invalid_request: 400,
+  invalid_code: 400,
+  invalid_phone_code: 400,
+  invalid_encrypted_data: 400,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  token_missing: 401,
+  token_invalid: 401,
+  token_expired: 401,
+  session_revoked: 401,
+  refresh_token_invalid: 401,
+  refresh_token_reused: 401,
+  admin_unauthorized: 401,
+  user_blocked: 403,
+  signup_disabled: 403,
+  wechat_user_blocked: 403,
+  not_found: 404,
+  connection_not_found: 404,
+  user_not_found: 404,
+  method_not_allowed: 405,
+  phone_taken: 409,
+  phone_required: 409,
+  rate_limited: 429,
+  wechat_rate_limited: 429,
+  internal_error: 500,
+  wechat_misconfigured: 502,
+  wechat_error: 502,
+  wechat_unavailable: 503,
+  wechat_token_invalid: 503,
+  database_unavailable: 503,
+  service_unavailable: 503,
+} as const satisfies Record<string, ContentfulStatusCode>
+
+export type ErrorCode = keyof typeof errorStatus
+
+export interface AppErrorOptions {
+  cause?: unknown
+  /** Seconds, sent as `Retry-After` (429 and 503). */
+  retryAfter?: number
+  /** Extra, non-secret fields for the response body, e.g. the offending field. */
+  details?: Record<string, unknown>
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode
+  readonly retryAfter?: number
+  readonly details?: Record<string, unknown>
+
+  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
+    super(message, { cause: options.cause })
+    this.name = 'AppError'
+    this.code = code
+    this.retryAfter = options.retryAfter
+    this.details = options.details
+  }
+
+  get status(): ContentfulStatusCode {
+    return errorStatus[this.code]
+  }
+}
+
+export const isAppError = (err: unknown): err is AppError => err instanceof AppError
