@@ -1,0 +1,20 @@
+// Test projects: pure unit and infrastructure suites run once; the suites that need a database run on PGlite,
+// and again on the PostgreSQL server at DATABASE_URL when it is set (CI sets it).
+import { defineConfig } from 'vitest/config'
+
+const dbSuites = ['test/service/**/*.test.ts', 'test/client/**/*.test.ts', 'test/e2e/**/*.test.ts']
+
+export default defineConfig({
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000 } },
+      { test: { name: 'pglite', include: dbSuites, env: { TEST_DB: 'pglite' } } },
+      ...(process.env.DATABASE_URL
+        ? [{ test: { name: 'postgres', include: dbSuites, env: { TEST_DB: 'postgres' } } }]
+        : []),
+    ],
+  },
+})
