@@ -1,0 +1,38 @@
+// createApp(deps): the whole HTTP API as one Hono app. Routes stay thin; errors have one writer.
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { requestId } from 'hono/request-id'
+import type { Deps } from './deps'
+import { AppError } from './errors'
+import type { AppEnv } from './http/context'
+import { errorResponse } from './http/errors'
+import { healthRoutes, type Lifecycle } from './routes/health'
+import { loginRoutes } from './routes/login'
+import { meRoutes } from './routes/me'
+import { tokenRoutes } from './routes/tokens'
+import { wellKnownRoutes } from './routes/well-known'
+
+export const MAX_BODY_BYTES = 16 * 1024
+
+export function createApp(deps: Deps, lifecycle: Lifecycle = { draining: false }) {
+  const app = new Hono<AppEnv>()
+  app.use(requestId())
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError('payload_too_large', 'The request body is larger than 16 KiB.')
+      },
+    }),
+  )
+  app.route('/', healthRoutes(deps, lifecycle))
+  app.route('/', wellKnownRoutes(deps))
+  app.route('/', loginRoutes(deps))
+  app.route('/', tokenRoutes(deps))
+  app.route('/', meRoutes(deps))
+  app.notFound(() => {
+    throw new AppError('not_found', 'There is nothing at this path.')
+  })
+  app.onError((err, c) => errorResponse(c, err, deps.logger))
+  return app
+}

@@ -1,0 +1,39 @@
+// What routes and domain functions need, built once by createDeps() (or a test) and passed down: no
+// module singletons, an injectable clock and id generator.
+import type { Config, Connection } from './config'
+import type { Sealer } from './crypto/seal'
+import type { Db } from './db/client'
+import { AppError } from './errors'
+import type { Logger } from './log'
+import type { AccessTokens } from './tokens/access-token'
+import type { KeyStore } from './tokens/signing-keys'
+import type { WeChatClient } from './wechat/client'
+
+export interface Deps {
+  config: Config
+  db: Db
+  dbKind: 'postgres' | 'pglite'
+  wechat: WeChatClient
+  sealer: Sealer
+  keys: KeyStore
+  accessTokens: AccessTokens
+  logger: Logger
+  now: () => Date
+  randomId: () => string
+  /** The migrations this build ships; /readyz checks they are all applied. */
+  migrationTags: string[]
+}
+
+export function findConnection(config: Config, id: string): Connection {
+  const connection = config.connections.find((c) => c.id === id)
+  if (!connection)
+    throw new AppError('connection_not_found', `There is no connection "${id.slice(0, 40)}".`)
+  return connection
+}
+
+/** The connection as the WeChat client takes it. */
+export const wechatApp = (c: Connection) => ({
+  connectionId: c.id,
+  appId: c.appId,
+  appSecret: c.appSecret,
+})

@@ -1,0 +1,30 @@
+// Reads a JSON request body against a zod schema: 415 for another media type, 400 invalid_json for a body
+// that does not parse, 400 invalid_request naming the first field that does not fit.
+import type { Context } from 'hono'
+import type { z } from 'zod'
+import { AppError } from '../errors'
+
+export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  const type = c.req.header('content-type')
+  if (type && !/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new AppError('unsupported_media_type', 'Send the body as application/json.')
+  }
+  const text = await c.req.text()
+  let body: unknown
+  try {
+    body = text.trim() === '' ? {} : JSON.parse(text)
+  } catch {
+    throw new AppError('invalid_json', 'The request body is not valid JSON.')
+  }
+  const result = schema.safeParse(body)
+  if (!result.success) {
+    const issue = result.error.issues[0]!
+    const field =
+      issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '')
+    const message = field ? `${field}: ${issue.message}` : issue.message
+    throw new AppError('invalid_request', message.slice(0, 200), {
+      details: field ? { field } : {},
+    })
+  }
+  return result.data
+}

@@ -1,0 +1,39 @@
+// `npm run serve`: the service alone, configured only by environment variables (what the container runs).
+import { bootstrap } from './bootstrap'
+import { ConfigError, loadConfig } from './config'
+import { createLogger } from './log'
+import { startServer } from './server'
+
+const logger = createLogger(process.env.LOG_LEVEL)
+try {
+  const config = loadConfig(process.env)
+  const service = await bootstrap(config, { logger })
+  const server = await startServer(service, config.port)
+  logger.info(
+    {
+      url: server.url,
+      publicUrl: config.publicUrl,
+      connections: config.connections.map((c) => c.id),
+    },
+    'listening',
+  )
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'shutting down: finishing in-flight requests')
+      server.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed')
+          process.exit(1)
+        },
+      )
+    })
+  }
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`)
+  } else {
+    logger.fatal({ err }, 'could not start')
+  }
+  process.exit(1)
+}

@@ -1,0 +1,56 @@
+// GET /v1/me and PATCH /v1/me: the signed-in user and their profile.
+import { eq } from 'drizzle-orm'
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { publicUser } from '../accounts/users'
+import type { Db } from '../db/client'
+import { users, wechatIdentities } from '../db/schema'
+import type { Deps } from '../deps'
+import { AppError } from '../errors'
+import { bearer } from '../http/bearer'
+import { readJson } from '../http/body'
+import type { AppEnv } from '../http/context'
+
+export const genders = ['male', 'female', 'unknown'] as const
+
+const profilePatch = z
+  .strictObject({
+    nickname: z.string().trim().min(1).max(64).nullable(),
+    avatar: z
+      .string()
+      .max(1024)
+      .refine((v) => URL.canParse(v) && new URL(v).protocol === 'https:', 'must be an https URL')
+      .nullable(),
+    gender: z.enum(genders),
+  })
+  .partial()
+  .refine((p) => Object.keys(p).length > 0, 'send at least one of nickname, avatar, gender')
+
+export async function loadMe(db: Db, userId: string) {
+  const [user] = await db.select().from(users).where(eq(users.id, userId))
+  if (!user) throw new AppError('user_not_found', 'The account no longer exists.')
+  const identities = await db
+    .select({
+      connection: wechatIdentities.connection,
+      appId: wechatIdentities.appid,
+      openid: wechatIdentities.openid,
+      unionid: wechatIdentities.unionid,
+    })
+    .from(wechatIdentities)
+    .where(eq(wechatIdentities.userId, userId))
+  return { ...publicUser(user), identities }
+}
+
+export function meRoutes(deps: Deps) {
+  return new Hono<AppEnv>()
+    .use('/v1/me', bearer(deps))
+    .get('/v1/me', async (c) => c.json({ user: await loadMe(deps.db, c.get('auth').userId) }))
+    .patch('/v1/me', async (c) => {
+      const patch = await readJson(c, profilePatch)
+      await deps.db
+        .update(users)
+        .set({ ...patch, updatedAt: deps.now() })
+        .where(eq(users.id, c.get('auth').userId))
+      return c.json({ user: await loadMe(deps.db, c.get('auth').userId) })
+    })
+}

@@ -1,0 +1,50 @@
+// Serves the app over HTTP and shuts down gracefully: stop accepting, report not-ready, let in-flight
+// requests finish, then close the WeChat pool and the database.
+import { serve } from '@hono/node-server'
+import type { AddressInfo } from 'node:net'
+import { createApp } from './app'
+import type { Service } from './bootstrap'
+import type { Lifecycle } from './routes/health'
+
+export interface RunningServer {
+  url: string
+  port: number
+  /** Graceful: waits for in-flight requests (at most `graceMs`), then closes the service. */
+  close(graceMs?: number): Promise<void>
+}
+
+export async function startServer(
+  service: Service,
+  port: number,
+  host = '0.0.0.0',
+): Promise<RunningServer> {
+  const lifecycle: Lifecycle = { draining: false }
+  const app = createApp(service.deps, lifecycle)
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(s))
+  })
+  const actual = (server.address() as AddressInfo).port
+  let closing: Promise<void> | undefined
+  return {
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${actual}`,
+    port: actual,
+    close(graceMs = 25_000) {
+      closing ??= (async () => {
+        lifecycle.draining = true
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
+            resolve()
+          }, graceMs)
+          server.close(() => {
+            clearTimeout(timer)
+            resolve()
+          })
+          ;(server as { closeIdleConnections?: () => void }).closeIdleConnections?.()
+        })
+        await service.close()
+      })()
+      return closing
+    },
+  }
+}

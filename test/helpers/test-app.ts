@@ -1,0 +1,169 @@
+// createTestApp(): the real service over real HTTP, on a fresh PGlite (or, with TEST_DB=postgres, a fresh
+// database on DATABASE_URL's server), talking to the WeChat simulator over HTTP, with a clock tests can set.
+import { Writable } from 'node:stream'
+import postgres from 'postgres'
+import { bootstrap, type Service } from '../../service/bootstrap'
+import { loadConfig } from '../../service/config'
+import { openDatabase } from '../../service/db/client'
+import { createLogger } from '../../service/log'
+import { startServer } from '../../service/server'
+import { startSimulator, type StartedSimulator } from '../../simulator/server'
+
+export const APP_A = { id: 'shop', appId: 'wx00000000000000a1', appSecret: 'a'.repeat(32) }
+export const APP_B = { id: 'mall', appId: 'wx00000000000000b2', appSecret: 'b'.repeat(32) }
+export const APP_SOLO = { id: 'solo', appId: 'wx00000000000000c3', appSecret: 'c'.repeat(32) }
+export const MASTER_KEY = Buffer.alloc(32, 7).toString('base64')
+
+export interface TestConnection {
+  id: string
+  appId: string
+  appSecret: string
+  loginOnly?: boolean
+  authingAppId?: string
+  /** Apps with the same openPlatform share unionids (one WeChat developer account). */
+  openPlatform?: string
+}
+
+export interface TestAppOptions {
+  connections?: TestConnection[]
+  env?: Record<string, string>
+  /** Reuse a running simulator (several service instances against one WeChat). */
+  simulator?: StartedSimulator
+}
+
+export class Clock {
+  constructor(public current = new Date('2026-11-26T08:00:00Z')) {}
+  now = () => new Date(this.current)
+  advance(seconds: number) {
+    this.current = new Date(this.current.getTime() + seconds * 1000)
+  }
+}
+
+/** A fresh PostgreSQL database on the server at DATABASE_URL, dropped by the returned function. */
+export async function freshPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const base = new URL(process.env.DATABASE_URL!)
+  const name = `t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
+  const admin = postgres(base.toString(), { max: 1, onnotice: () => {} })
+  await admin.unsafe(`CREATE DATABASE "${name}"`)
+  await admin.end()
+  const url = new URL(base)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const a = postgres(base.toString(), { max: 1, onnotice: () => {} })
+      await a.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+      await a.end()
+    },
+  }
+}
+
+export const usePostgres = () => process.env.TEST_DB === 'postgres'
+
+export async function createTestApp(options: TestAppOptions = {}) {
+  const connections: TestConnection[] = options.connections ?? [
+    { ...APP_A, openPlatform: 'dev-account' },
+    { ...APP_B, openPlatform: 'dev-account' },
+    APP_SOLO,
+  ]
+  const sim =
+    options.simulator ??
+    (await startSimulator({
+      apps: connections.map((c) => ({
+        appId: c.appId,
+        secret: c.appSecret,
+        openPlatform: c.openPlatform,
+      })),
+    }))
+  const pg = usePostgres() ? await freshPostgresDatabase() : undefined
+  const logs: string[] = []
+  const logger = createLogger(
+    'debug',
+    new Writable({
+      write(chunk, _enc, done) {
+        logs.push(String(chunk))
+        done()
+      },
+    }),
+  )
+  const config = loadConfig({
+    PORT: '0',
+    PUBLIC_URL: 'https://auth.example.test',
+    WECHAT_API_BASE_URL: sim.url,
+    WECHAT_TIMEOUT_MS: '1000',
+    MASTER_KEY,
+    WECHAT_CONNECTIONS: JSON.stringify(
+      connections.map(({ openPlatform: _o, ...c }) => ({ loginOnly: false, ...c })),
+    ),
+    ...(pg ? { DATABASE_URL: pg.url } : {}),
+    ...options.env,
+  })
+  const clock = new Clock()
+  const database = await openDatabase({ url: pg?.url, maxConnections: 20 })
+  const service: Service = await bootstrap(config, { logger, now: clock.now, database })
+  const server = await startServer(service, 0, '127.0.0.1')
+
+  async function request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) {
+    const res = await fetch(server.url + path, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    })
+    const text = await res.text()
+    let json: any // eslint-disable-line @typescript-eslint/no-explicit-any
+    try {
+      json = text ? JSON.parse(text) : undefined
+    } catch {
+      json = undefined
+    }
+    return { status: res.status, headers: res.headers, text, json }
+  }
+
+  async function simControl(path: string, body: unknown) {
+    const res = await fetch(`${sim.url}/__sim${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+    if (!res.ok) throw new Error(`simulator ${path}: ${res.status} ${await res.text()}`)
+    return res.json() as Promise<any> // eslint-disable-line @typescript-eslint/no-explicit-any
+  }
+
+  const byId = (id: string) => connections.find((c) => c.id === id)!
+
+  return {
+    url: server.url,
+    sim,
+    clock,
+    config,
+    deps: service.deps,
+    db: service.deps.db,
+    logs,
+    request,
+    simControl,
+    /** A wx.login code for a named test user of a connection's Mini Program. */
+    async mintCode(user: string, connection = connections[0]!.id): Promise<string> {
+      return (await simControl('/login-codes', { appId: byId(connection).appId, user })).code
+    },
+    async login(user: string, connection = connections[0]!.id) {
+      const code = await this.mintCode(user, connection)
+      return request('POST', `/v1/connections/${connection}/login`, { code })
+    },
+    bearer: (token: string) => ({ authorization: `Bearer ${token}` }),
+    async close() {
+      await server.close(2000)
+      if (!options.simulator) await sim.close()
+      await pg?.drop()
+    },
+  }
+}
+
+export type TestApp = Awaited<ReturnType<typeof createTestApp>>
