@@ -1,0 +1,82 @@
+// Starts the service as a separate process (`tsx service/main.ts`, configured only by environment), waits
+// for /readyz, and collects its log lines: for multi-instance, shutdown and fault tests.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+
+export interface ServiceProcess {
+  url: string
+  child: ChildProcess
+  /** Every line the process wrote to stdout and stderr so far. */
+  lines: string[]
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>
+  stop(signal?: NodeJS.Signals): Promise<number | null>
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => resolve(port))
+    })
+    s.once('error', reject)
+  })
+}
+
+export async function spawnService(
+  env: Record<string, string>,
+  { entry = 'service/main.ts', readyTimeoutMs = 30_000 } = {},
+): Promise<ServiceProcess> {
+  const port = env.PORT ? Number(env.PORT) : await freePort()
+  const command = entry.endsWith('.ts') ? ['node_modules/.bin/tsx', entry] : ['node', entry]
+  const child = spawn(command[0]!, command.slice(1), {
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      LOG_LEVEL: 'info',
+      ...env,
+      PORT: String(port),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const lines: string[] = []
+  for (const stream of [child.stdout!, child.stderr!]) {
+    let rest = ''
+    stream.on('data', (chunk: Buffer) => {
+      const parts = (rest + chunk.toString()).split('\n')
+      rest = parts.pop()!
+      lines.push(...parts.filter(Boolean))
+    })
+  }
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  )
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + readyTimeoutMs
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`service exited with ${child.exitCode} before ready:\n${lines.join('\n')}`)
+    }
+    const ok = await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    )
+    if (ok) break
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL')
+      throw new Error(`service not ready within ${readyTimeoutMs} ms:\n${lines.join('\n')}`)
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return {
+    url,
+    child,
+    lines,
+    exited,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null) child.kill(signal)
+      return exited
+    },
+  }
+}
