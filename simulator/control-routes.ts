@@ -1,0 +1,104 @@
+// The simulator's control API under /__sim: register apps, mint codes, inject faults, move the clock, read counts.
+import { Hono, type Context } from 'hono'
+import { z } from 'zod'
+import type { SimApp, SimState } from './state'
+import { wechatPaths } from './wire'
+
+/** A bad control request: answered 400 (or 404 for an unknown app) with `{error, message}`. */
+export class ControlError extends Error {
+  constructor(
+    readonly status: 400 | 404,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'ControlError'
+  }
+}
+
+const text = z.string().min(1)
+const countryCode = z
+  .union([z.string().regex(/^\+?[1-9]\d{0,2}$/), z.number().int().min(1).max(999)])
+  .transform((cc) => String(cc).replace(/^\+/, ''))
+  .default('86')
+const phone = { appId: text, phoneNumber: z.string().regex(/^\d{4,15}$/), countryCode }
+
+const schemas = {
+  app: z.object({ appId: text, secret: text, openPlatform: text.optional() }),
+  user: z.object({ appId: text, user: text }),
+  phoneCode: z.object(phone),
+  encryptedPhone: z.object({ ...phone, user: text }),
+  appId: z.object({ appId: text }),
+  clock: z.object({ advanceMs: z.number().int() }),
+  fault: z.object({
+    path: z.enum(wechatPaths),
+    errcode: z.number().int().optional(),
+    errmsg: z.string().optional(),
+    delayMs: z.number().int().min(0).optional(),
+    garbage: z.boolean().optional(),
+    status: z.number().int().min(200).max(599).optional(),
+    body: z.unknown().optional(),
+    times: z.number().int().min(1).optional(),
+  }),
+}
+
+async function read<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
+  const result = schema.safeParse(await c.req.json().catch(() => undefined))
+  if (!result.success) throw new ControlError(400, z.prettifyError(result.error))
+  return result.data
+}
+
+export function controlRoutes(state: SimState): Hono {
+  const app = new Hono()
+  const known = (appId: string): SimApp => {
+    const found = state.apps.get(appId)
+    if (!found) throw new ControlError(404, `no app ${appId}; register it with POST /__sim/apps`)
+    return found
+  }
+
+  app.post('/apps', async (c) => {
+    const body = await read(c, schemas.app)
+    state.addApp(body)
+    return c.json({ appId: body.appId }, 201)
+  })
+  app.post('/login-codes', async (c) => {
+    const { appId, user } = await read(c, schemas.user)
+    return c.json(state.mintLoginCode(known(appId), user), 201)
+  })
+  app.post('/phone-codes', async (c) => {
+    const { appId, phoneNumber, countryCode } = await read(c, schemas.phoneCode)
+    return c.json({ code: state.mintPhoneCode(known(appId), phoneNumber, countryCode) }, 201)
+  })
+  app.post('/encrypted-phone', async (c) => {
+    const { appId, user, phoneNumber, countryCode } = await read(c, schemas.encryptedPhone)
+    return c.json(state.encryptPhone(known(appId), user, phoneNumber, countryCode))
+  })
+  app.post('/sessions/rotate', async (c) => {
+    const { appId, user } = await read(c, schemas.user)
+    return c.json(state.rotateSession(known(appId), user))
+  })
+  app.post('/faults', async (c) => {
+    const { path, ...fault } = await read(c, schemas.fault)
+    state.faults.add(path, fault)
+    return c.json({ path, ...fault }, 201)
+  })
+  app.delete('/faults', (c) => {
+    state.faults.clear()
+    return c.json({ ok: true })
+  })
+  app.get('/stats', (c) => c.json({ calls: state.calls }))
+  app.post('/access-tokens/invalidate', async (c) => {
+    const { appId } = await read(c, schemas.appId)
+    state.tokens.invalidateStable(known(appId).appId)
+    return c.json({ ok: true })
+  })
+  app.post('/clock', async (c) => {
+    const { advanceMs } = await read(c, schemas.clock)
+    return c.json({ now: state.advance(advanceMs) })
+  })
+  app.get('/clock', (c) => c.json({ now: state.now() }))
+  app.post('/reset', (c) => {
+    state.reset()
+    return c.json({ ok: true })
+  })
+  return app
+}

@@ -1,0 +1,113 @@
+// Legacy encryptedData decryption against the official vector and the synthetic phone vector (wechat-api.md §4).
+import { createHash } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { decryptPhoneData, decryptWeChatData } from '../../service/wechat/decrypt'
+import { nationalNumber, toE164 } from '../../service/wechat/phone'
+
+const official = {
+  appId: 'wx4f4bc4dec97d474b',
+  sessionKey: 'tiihtNczf5v6AKRyjwEUhQ==',
+  iv: 'r7BXXKkLb8qrSNn05n0qiA==',
+  encryptedData:
+    'CiyLU1Aw2KjvrjMdj8YKliAjtP4gsMZMQmRzooG2xrDcvSnxIMXFufNstNGTyaGS9uT5geRa0W4oTOb1WT7fJlAC+oNPdbB+3hVbJSRgv+4lGOETKUQz6OYStslQ142dNCuabNPGBzlooOmB231qMM85d2/fV6ChevvXvQP8Hkue1poOFtnEtpyxVLW1zAo6/1Xx1COxFvrc2d7UL/lmHInNlxuacJXwu0fjpXfz/YqYzBIBzD6WUfTIF9GRHpOn/Hz7saL8xz+W//FRAUid1OksQaQx4CMs8LOddcQhULW4ucetDf96JcR3g0gfRK4PC7E/r7Z6xNrXd2UIeorGj5Ef7b1pJAYB6Y5anaHqZ9J6nKEBvB4DnNLIVWSgARns/8wR2SiRS7MNACwTyrGvt9ts8p12PKFdlqYTopNHR1Vf7XjfhQlVsAJdNiKdYmYVoKlaRv85IfVunYzO0IKXsyl7JCUjCpoG20f0a04COwfneQAGGwd5oa+T8yO5hzuyDb/XcxxmK01EpqOyuxINew==',
+}
+const phoneVector = {
+  ...official,
+  encryptedData:
+    'xT8p8W6jIVdEWQ+ccHuD2bmG5RSiwg14VWRFw/UGVh6Aj+jDIadafJ4xdCIBQ/uxDiyw/MZWvpFyRn3pP3xxVfNQxFtzghvK+Pj5JQI7x412Zc+UKBdZyt5yiQboroSxabTum1k4MMOlnoCxhJ46cxPDT2EuLbNUf2McwNtGO0/9E+Xj/ZwENw48ucueL3UqNoKpXxFYvqH6eawrR2MXnA==',
+}
+
+const codeOf = (fn: () => unknown) => {
+  try {
+    fn()
+  } catch (err) {
+    return (err as { code?: string }).code
+  }
+  return 'no error'
+}
+
+describe('decryptWeChatData', () => {
+  it('decrypts the official sample to the exact documented plaintext', () => {
+    const data = decryptWeChatData(official)
+    const sha = createHash('sha256').update(JSON.stringify(data)).digest('hex')
+    expect(sha).toBe('3237d8a5dbd413523c194882c7156544d8a06e2afcc97383cc300c17bd09391b')
+    expect(data.openId).toBe('oGZUI0egBJY1zhBYw2KhdUfwVJJE')
+    expect(data.unionId).toBe('ocMvos6NjeKLIBqg5Mr9QjxrP1FA')
+  })
+
+  it('accepts ciphertext wrapped at 32 characters, as some copies of the sample are', () => {
+    const wrapped = official.encryptedData.replace(/(.{32})/g, '$1\n')
+    expect(decryptWeChatData({ ...official, encryptedData: wrapped }).openId).toBe(
+      'oGZUI0egBJY1zhBYw2KhdUfwVJJE',
+    )
+  })
+
+  it('rejects a ciphertext prefixed with "aaaa"', () => {
+    const input = { ...official, encryptedData: `aaaa${official.encryptedData}` }
+    expect(codeOf(() => decryptWeChatData(input))).toBe('invalid_encrypted_data')
+  })
+
+  it('rejects data watermarked for another app', () => {
+    const input = { ...official, appId: 'wx0000000000000001' }
+    expect(() => decryptWeChatData(input)).toThrow(/watermark/)
+    expect(codeOf(() => decryptWeChatData(input))).toBe('invalid_encrypted_data')
+  })
+
+  it('rejects a wrong session key without repeating it', () => {
+    const sessionKey = 'AAAAAAAAAAAAAAAAAAAAAA=='
+    let message = ''
+    try {
+      decryptWeChatData({ ...official, sessionKey })
+    } catch (err) {
+      message = (err as Error).message
+      expect((err as { code?: string }).code).toBe('invalid_encrypted_data')
+    }
+    expect(message).not.toContain(sessionKey)
+    expect(message).not.toBe('')
+  })
+
+  it('rejects an iv that is not 16 bytes', () => {
+    const input = { ...official, iv: 'r7BXXKkLb8qrSNn05n0q' }
+    expect(() => decryptWeChatData(input)).toThrow(/iv/)
+    expect(codeOf(() => decryptWeChatData(input))).toBe('invalid_encrypted_data')
+  })
+
+  it('rejects a session key that is not 16 bytes', () => {
+    const input = { ...official, sessionKey: 'dGlpaA==' }
+    expect(() => decryptWeChatData(input)).toThrow(/session key/)
+  })
+})
+
+describe('decryptPhoneData', () => {
+  it('reads the synthetic phone vector as +8613580006666', () => {
+    expect(decryptPhoneData(phoneVector)).toEqual({
+      e164: '+8613580006666',
+      phoneNumber: '13580006666',
+      purePhoneNumber: '13580006666',
+      countryCode: '86',
+    })
+  })
+
+  it('refuses decrypted data that carries no phone number', () => {
+    expect(codeOf(() => decryptPhoneData(official))).toBe('invalid_encrypted_data')
+  })
+})
+
+describe('phone numbers', () => {
+  it('builds E.164 from a string or a numeric country code', () => {
+    expect(toE164('86', '13800138000')).toBe('+8613800138000')
+    expect(toE164(86, '13800138000')).toBe('+8613800138000')
+    expect(toE164('+1', '2025550100')).toBe('+12025550100')
+  })
+
+  it('treats a malformed number from WeChat as a WeChat error', () => {
+    expect(codeOf(() => toE164('86', '138-0013-8000'))).toBe('wechat_error')
+    expect(codeOf(() => toE164('8a', '13800138000'))).toBe('wechat_error')
+    expect(codeOf(() => toE164('86', '1380013800012345'))).toBe('wechat_error')
+  })
+
+  it('shows +86 numbers without the country code and others unchanged', () => {
+    expect(nationalNumber('+8613800138000')).toBe('13800138000')
+    expect(nationalNumber('+12025550100')).toBe('+12025550100')
+  })
+})
