@@ -49,11 +49,11 @@ describe('POST /v1/connections/{connection}/login', () => {
     )
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200))
     expect(new Set(answers.map((a) => a.json.user.id)).size).toBe(1)
-    const [{ n }] = await t.db
+    const [row] = await t.db
       .select({ n: count() })
       .from(wechatIdentities)
       .where(eq(wechatIdentities.userId, answers[0]!.json.user.id))
-    expect(n).toBe(1)
+    expect(row!.n).toBe(1)
     const [user] = await t.db.select().from(users).where(eq(users.id, answers[0]!.json.user.id))
     expect(user!.loginCount).toBe(20)
   })

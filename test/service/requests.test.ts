@@ -1,0 +1,103 @@
+// Bad input gets a clear 4xx with a stable code: body size, JSON, schema, media type, unknown paths; profile rules.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestApp, type TestApp } from '../helpers/test-app'
+
+let t: TestApp
+let token: string
+beforeAll(async () => {
+  t = await createTestApp()
+  token = (await t.login('pat')).json.accessToken
+})
+afterAll(() => t.close())
+
+describe('request errors', () => {
+  it('answers 413 payload_too_large for a body over 16 KiB', async () => {
+    const res = await t.request('POST', '/v1/connections/shop/login', {
+      code: 'x'.repeat(17 * 1024),
+    })
+    expect(res.status).toBe(413)
+    expect(res.json.error.code).toBe('payload_too_large')
+  })
+
+  it('answers 400 invalid_json for malformed JSON', async () => {
+    const res = await t.request('POST', '/v1/connections/shop/login', '{"code": ')
+    expect(res.status).toBe(400)
+    expect(res.json.error.code).toBe('invalid_json')
+  })
+
+  it('answers 400 invalid_request naming the field that does not fit', async () => {
+    const wrongType = await t.request('POST', '/v1/connections/shop/login', { code: 42 })
+    expect(wrongType.status).toBe(400)
+    expect(wrongType.json.error).toMatchObject({ code: 'invalid_request', field: 'code' })
+    expect(wrongType.json.error.message).toContain('code')
+    const unknown = await t.request('POST', '/v1/connections/shop/login', { code: 'abc', extra: 1 })
+    expect(unknown.json.error).toMatchObject({ code: 'invalid_request', field: 'extra' })
+  })
+
+  it('answers 415 for a body that is not JSON', async () => {
+    const res = await t.request('POST', '/v1/connections/shop/login', 'code=abc', {
+      'content-type': 'application/x-www-form-urlencoded',
+    })
+    expect(res.status).toBe(415)
+    expect(res.json.error.code).toBe('unsupported_media_type')
+  })
+
+  it('answers 404 not_found with a request id for an unknown path', async () => {
+    const res = await t.request('GET', '/v2/nothing')
+    expect(res.status).toBe(404)
+    expect(res.json.error.code).toBe('not_found')
+    expect(res.headers.get('x-request-id')).toBe(res.json.requestId)
+  })
+})
+
+describe('GET and PATCH /v1/me', () => {
+  it('answers the current user with their WeChat identities', async () => {
+    const res = await t.request('GET', '/v1/me', undefined, t.bearer(token))
+    expect(res.status).toBe(200)
+    expect(res.json.user.identities).toEqual([
+      expect.objectContaining({ connection: 'shop', openid: expect.stringMatching(/^o/) }),
+    ])
+  })
+
+  it('updates nickname, avatar and gender', async () => {
+    const res = await t.request(
+      'PATCH',
+      '/v1/me',
+      { nickname: 'Bob', avatar: 'https://img.example/a.png', gender: 'male' },
+      t.bearer(token),
+    )
+    expect(res.status).toBe(200)
+    expect(res.json.user).toMatchObject({
+      nickname: 'Bob',
+      avatar: 'https://img.example/a.png',
+      gender: 'male',
+    })
+    const again = await t.request('GET', '/v1/me', undefined, t.bearer(token))
+    expect(again.json.user.nickname).toBe('Bob')
+  })
+
+  it.each([
+    [{ nickname: 'n'.repeat(65) }, 'nickname'],
+    [{ avatar: 'http://img.example/a.png' }, 'avatar'],
+    [{ avatar: `https://img.example/${'a'.repeat(1024)}` }, 'avatar'],
+    [{ gender: 'other' }, 'gender'],
+    [{ phone: '+8613800138000' }, 'phone'],
+  ])('rejects %j naming %s', async (patch, field) => {
+    const res = await t.request('PATCH', '/v1/me', patch, t.bearer(token))
+    expect(res.status).toBe(400)
+    expect(res.json.error).toMatchObject({ code: 'invalid_request', field })
+  })
+
+  it('rejects an empty patch', async () => {
+    const res = await t.request('PATCH', '/v1/me', {}, t.bearer(token))
+    expect(res.status).toBe(400)
+    expect(res.json.error.code).toBe('invalid_request')
+  })
+})
+
+describe('health', () => {
+  it('answers /healthz and /readyz when the database is migrated', async () => {
+    expect((await t.request('GET', '/healthz')).json).toEqual({ status: 'ok' })
+    expect((await t.request('GET', '/readyz')).json).toEqual({ status: 'ready' })
+  })
+})
