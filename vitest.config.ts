@@ -9,11 +9,19 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
-      { test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000 } },
-      { test: { name: 'pglite', include: dbSuites, env: { TEST_DB: 'pglite' } } },
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000 },
+      },
+      { extends: true, test: { name: 'pglite', include: dbSuites, env: { TEST_DB: 'pglite' } } },
       ...(process.env.DATABASE_URL
-        ? [{ test: { name: 'postgres', include: dbSuites, env: { TEST_DB: 'postgres' } } }]
+        ? [
+            {
+              extends: true,
+              test: { name: 'postgres', include: dbSuites, env: { TEST_DB: 'postgres' } },
+            },
+          ]
         : []),
     ],
   },

@@ -8,6 +8,7 @@ import { openDatabase } from '../../service/db/client'
 import { createLogger } from '../../service/log'
 import { startServer } from '../../service/server'
 import { startSimulator, type StartedSimulator } from '../../simulator/server'
+import { assertNoSecretsLogged, configSecrets } from './secrets'
 
 export const APP_A = { id: 'shop', appId: 'wx00000000000000a1', appSecret: 'a'.repeat(32) }
 export const APP_B = { id: 'mall', appId: 'wx00000000000000b2', appSecret: 'b'.repeat(32) }
@@ -86,7 +87,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
       },
     }),
   )
-  const config = loadConfig({
+  const env: Record<string, string> = {
     PORT: '0',
     PUBLIC_URL: 'https://auth.example.test',
     WECHAT_API_BASE_URL: sim.url,
@@ -97,7 +98,8 @@ export async function createTestApp(options: TestAppOptions = {}) {
     ),
     ...(pg ? { DATABASE_URL: pg.url } : {}),
     ...options.env,
-  })
+  }
+  const config = loadConfig(env)
   const clock = new Clock()
   const database = await openDatabase({ url: pg?.url, maxConnections: 20 })
   const service: Service = await bootstrap(config, { logger, now: clock.now, database })
@@ -162,6 +164,13 @@ export async function createTestApp(options: TestAppOptions = {}) {
       await server.close(2000)
       if (!options.simulator) await sim.close()
       await pg?.drop()
+      assertNoSecretsLogged(
+        logs,
+        configSecrets(
+          env,
+          connections.map((c) => c.appSecret),
+        ),
+      )
     },
   }
 }

@@ -1,0 +1,120 @@
+// loadConfig(env): defaults, the two ways to configure connections, and one message naming every problem.
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from '../../service/config'
+
+const key = Buffer.alloc(32, 1).toString('base64')
+const single = { WECHAT_APP_ID: 'wx0123456789abcdef', WECHAT_APP_SECRET: 's'.repeat(32) }
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env)
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems
+    throw err
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = loadConfig({})
+    expect(c).toMatchObject({
+      port: 3000,
+      publicUrl: 'http://localhost:3000',
+      dataDir: '.data',
+      wechatApiBaseUrl: 'https://api.weixin.qq.com',
+      wechatTimeoutMs: 5000,
+      accessTokenTtlSeconds: 3600,
+      refreshTokenTtlSeconds: 2592000,
+      connections: [],
+    })
+    expect(c.databaseUrl).toBeUndefined()
+    expect(c.adminApiKey).toBeUndefined()
+    expect(Object.isFrozen(c)).toBe(true)
+  })
+
+  it('reads the single-connection shorthand with the default connection id', () => {
+    const c = loadConfig({ ...single, WECHAT_LOGIN_ONLY: 'true' })
+    expect(c.connections).toEqual([
+      expect.objectContaining({
+        id: 'wechat-miniprogram',
+        appId: single.WECHAT_APP_ID,
+        loginOnly: true,
+      }),
+    ])
+  })
+
+  it('reads several connections from WECHAT_CONNECTIONS', () => {
+    const c = loadConfig({
+      WECHAT_CONNECTIONS: JSON.stringify([
+        { id: 'shop', displayName: 'Shop', appId: 'wx0000000000000001', appSecret: 'x' },
+        { id: 'mall', appId: 'wx0000000000000002', appSecret: 'y', loginOnly: true },
+      ]),
+    })
+    expect(c.connections.map((x) => [x.id, x.displayName, x.loginOnly])).toEqual([
+      ['shop', 'Shop', false],
+      ['mall', 'mall', true],
+    ])
+  })
+
+  it.each(['Shop', 'a_b', 'x'.repeat(32), ''])('rejects the connection id %j', (id) => {
+    const found = problems({
+      WECHAT_CONNECTIONS: JSON.stringify([{ id, appId: 'wx0000000000000001', appSecret: 'x' }]),
+    })
+    expect(found.join('\n')).toMatch(/WECHAT_CONNECTIONS\[0\]\[id\]/)
+  })
+
+  it('reports every problem at once, naming each variable', () => {
+    const found = problems({
+      PORT: 'eighty',
+      MASTER_KEY: 'short',
+      WECHAT_APP_ID: 'not-an-app-id',
+      WECHAT_CONNECTIONS: '{not json',
+      ADMIN_API_KEY: 'tiny',
+      WECHAT_TIMEOUT_MS: '0',
+    })
+    const text = found.join('\n')
+    for (const name of [
+      'PORT',
+      'MASTER_KEY',
+      'WECHAT_APP_SECRET',
+      'WECHAT_CONNECTIONS',
+      'ADMIN_API_KEY',
+      'WECHAT_TIMEOUT_MS',
+    ]) {
+      expect(text).toContain(name)
+    }
+    expect(text).not.toContain('short') // the value of a secret is not echoed
+  })
+
+  it('rejects a repeated connection id', () => {
+    const dup = { id: 'shop', appId: 'wx0000000000000001', appSecret: 'x' }
+    expect(problems({ WECHAT_CONNECTIONS: JSON.stringify([dup, dup]) }).join()).toContain('repeats')
+  })
+
+  it('requires MASTER_KEY in production and accepts 32 bytes of base64', () => {
+    expect(problems({ NODE_ENV: 'production' }).join()).toContain('MASTER_KEY')
+    expect(loadConfig({ NODE_ENV: 'production', MASTER_KEY: key }).masterKey).toHaveLength(32)
+  })
+
+  it('builds DATABASE_URL from the parts ECS injects', () => {
+    const c = loadConfig({
+      DB_HOST: 'db.internal',
+      DB_NAME: 'auth',
+      DB_USER: 'app',
+      DB_PASSWORD: 'p@ss/word',
+    })
+    expect(c.databaseUrl).toBe('postgres://app:p%40ss%2Fword@db.internal:5432/auth?sslmode=require')
+  })
+})
+
+describe('the secret guard of the test harness', () => {
+  it('fails on a log line that carries a configured secret and passes clean lines', async () => {
+    const { assertNoSecretsLogged, configSecrets } = await import('../helpers/secrets')
+    const secrets = configSecrets({ MASTER_KEY: key }, ['s'.repeat(32)])
+    expect(() => assertNoSecretsLogged(['{"msg":"ok"}'], secrets)).not.toThrow()
+    expect(() => assertNoSecretsLogged([`{"secret":"${'s'.repeat(32)}"}`], secrets)).toThrow(
+      /secret/,
+    )
+  })
+})
