@@ -30,6 +30,8 @@ export interface TestAppOptions {
   env?: Record<string, string>
   /** Reuse a running simulator (several service instances against one WeChat). */
   simulator?: StartedSimulator
+  /** Where the service's clock starts (default: a fixed instant). */
+  startAt?: Date
 }
 
 export class Clock {
@@ -100,7 +102,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
     ...options.env,
   }
   const config = loadConfig(env)
-  const clock = new Clock()
+  const clock = new Clock(options.startAt)
   const database = await openDatabase({ url: pg?.url, maxConnections: 20 })
   const service: Service = await bootstrap(config, { logger, now: clock.now, database })
   const server = await startServer(service, 0, '127.0.0.1')
