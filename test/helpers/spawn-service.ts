@@ -35,6 +35,8 @@ export async function spawnService(
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       LOG_LEVEL: 'info',
+      RATE_LIMIT_IP_PER_MINUTE: '1000000',
+      RATE_LIMIT_CONNECTION_PER_MINUTE: '1000000',
       ...env,
       PORT: String(port),
     },
