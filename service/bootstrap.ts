@@ -12,6 +12,7 @@ import type { Deps } from './deps'
 import type { Logger } from './log'
 import { createAccessTokens } from './tokens/access-token'
 import { createKeyStore } from './tokens/signing-keys'
+import { createWeChatAccessTokens } from './wechat/access-tokens'
 import { createWeChatClient } from './wechat/client'
 
 export interface Service {
@@ -79,6 +80,7 @@ export async function bootstrap(config: Config, options: BootstrapOptions): Prom
     db: database.db,
     dbKind: database.kind,
     wechat,
+    wechatTokens: createWeChatAccessTokens({ db: database.db, sealer, wechat, now, logger }),
     sealer,
     keys,
     accessTokens: createAccessTokens({

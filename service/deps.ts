@@ -7,6 +7,7 @@ import { AppError } from './errors'
 import type { Logger } from './log'
 import type { AccessTokens } from './tokens/access-token'
 import type { KeyStore } from './tokens/signing-keys'
+import type { WeChatAccessTokens } from './wechat/access-tokens'
 import type { WeChatClient } from './wechat/client'
 
 export interface Deps {
@@ -14,6 +15,8 @@ export interface Deps {
   db: Db
   dbKind: 'postgres' | 'pglite'
   wechat: WeChatClient
+  /** WeChat access tokens per appid, shared by every instance through the database. */
+  wechatTokens: WeChatAccessTokens
   sealer: Sealer
   keys: KeyStore
   accessTokens: AccessTokens

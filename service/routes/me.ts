@@ -1,7 +1,8 @@
-// GET /v1/me and PATCH /v1/me: the signed-in user and their profile.
+// GET /v1/me, PATCH /v1/me and DELETE /v1/me: the signed-in user, their profile, deleting the account.
 import { eq } from 'drizzle-orm'
 import { Hono } from 'hono'
 import { z } from 'zod'
+import { deleteUser } from '../accounts/delete'
 import { publicUser } from '../accounts/users'
 import type { Db } from '../db/client'
 import { users, wechatIdentities } from '../db/schema'
@@ -52,5 +53,10 @@ export function meRoutes(deps: Deps) {
         .set({ ...patch, updatedAt: deps.now() })
         .where(eq(users.id, c.get('auth').userId))
       return c.json({ user: await loadMe(deps.db, c.get('auth').userId) })
+    })
+    .delete('/v1/me', async (c) => {
+      const auth = c.get('auth')
+      await deleteUser(deps, auth.userId, { by: 'self', connection: auth.connection })
+      return c.body(null, 204)
     })
 }

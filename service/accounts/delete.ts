@@ -1,0 +1,33 @@
+// Deleting an account (DELETE /v1/me, and the admin API): the user row goes, and with it, through the foreign
+// keys' cascades, its WeChat identities, sessions and refresh tokens, so every token of it stops working at
+// once (the bearer check needs the session row). The audit log keeps that it happened, and nothing personal.
+import { eq } from 'drizzle-orm'
+import { recordAudit } from '../audit'
+import { users } from '../db/schema'
+import type { Deps } from '../deps'
+import { AppError } from '../errors'
+
+export interface DeleteActor {
+  /** Who asked: the user themselves, or an operator through the admin API. */
+  by: 'self' | 'admin'
+  /** The connection of the session that asked, when the user did. */
+  connection?: string | null
+}
+
+export async function deleteUser(
+  deps: Pick<Deps, 'db' | 'now'>,
+  userId: string,
+  actor: DeleteActor,
+): Promise<void> {
+  const now = deps.now()
+  await deps.db.transaction(async (tx) => {
+    const [gone] = await tx.delete(users).where(eq(users.id, userId)).returning({ id: users.id })
+    if (!gone) throw new AppError('user_not_found', 'The account does not exist.')
+    // The user id only: no phone, nickname, openid or address, since the person asked to be forgotten.
+    await recordAudit(
+      tx,
+      { type: 'user.deleted', userId, connection: actor.connection, detail: { by: actor.by } },
+      now,
+    )
+  })
+}

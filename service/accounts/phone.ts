@@ -1,0 +1,139 @@
+// Phone numbers: reading one from WeChat (a phone code, or legacy encryptedData under the session_key), phone
+// login and binding a phone to the signed-in user (the account rules are in phone-account.ts). Stored in E.164.
+import { recordAudit } from '../audit'
+import type { Connection } from '../config'
+import { findConnection, wechatApp, type Deps } from '../deps'
+import { AppError } from '../errors'
+import type { SessionContext } from '../tokens/sessions'
+import type { WeChatSession } from '../wechat/client'
+import { decryptPhoneData } from '../wechat/decrypt'
+import { audited, issueTokens, type LoginResult } from './login'
+import { bindToUser, phoneLoginAccount } from './phone-account'
+
+export interface PhoneInput {
+  connection: string
+  /** wx.login code: needed to log in, and for the legacy form (its session_key decrypts the data). */
+  code?: string
+  phoneCode?: string
+  encryptedData?: string
+  iv?: string
+}
+export type PhoneLoginInput = SessionContext & PhoneInput
+
+export interface PhoneNumber {
+  /** E.164, e.g. +8613800138000. */
+  phone: string
+  phoneNumber: string
+  purePhoneNumber: string
+  countryCode: string
+}
+export interface PhoneRead extends PhoneNumber {
+  openid?: string
+  unionid?: string
+}
+
+const invalid = (message: string) => new AppError('invalid_request', message)
+
+/** Exactly one form: {phoneCode} or {encryptedData, iv}, the latter always with the code that decrypts it. */
+function checkForm(input: PhoneInput, codeRequired: boolean) {
+  const legacy = input.encryptedData !== undefined || input.iv !== undefined
+  if (input.phoneCode !== undefined && legacy)
+    throw invalid('Send either phoneCode, or encryptedData and iv, not both.')
+  if (input.phoneCode === undefined && !legacy)
+    throw invalid('Send phoneCode (from getPhoneNumber), or encryptedData and iv.')
+  if (legacy && (!input.encryptedData || !input.iv))
+    throw invalid('encryptedData and iv go together.')
+  if (!input.code && (codeRequired || legacy))
+    throw invalid(`code: required${legacy ? ' with encryptedData' : ''} (from wx.login).`)
+}
+
+/** The number, and the WeChat session when a code came along. */
+async function fetchPhone(
+  deps: Deps,
+  connection: Connection,
+  input: PhoneInput,
+  codeRequired: boolean,
+): Promise<{ number: PhoneNumber; session?: WeChatSession }> {
+  checkForm(input, codeRequired)
+  const app = wechatApp(connection)
+  // The free login code first: when it fails, no paid phone-code call is spent (§3: charged per success).
+  const session = input.code ? await deps.wechat.code2Session(app, input.code) : undefined
+  const phoneCode = input.phoneCode
+  // getPhoneNumber checks watermark.appid itself: a mismatch there is WeChat's answer, so 502 wechat_error;
+  // decryptPhoneData checks it on data the client sent, so 400 invalid_encrypted_data.
+  const got = phoneCode
+    ? await deps.wechatTokens.withToken(connection, (token) =>
+        deps.wechat.getPhoneNumber(app, token, phoneCode),
+      )
+    : decryptPhoneData({
+        sessionKey: session!.sessionKey,
+        iv: input.iv!,
+        encryptedData: input.encryptedData!,
+        appId: connection.appId,
+      })
+  const { phoneNumber, purePhoneNumber, countryCode } = got
+  return { number: { phone: got.e164, phoneNumber, purePhoneNumber, countryCode }, session }
+}
+
+/** Reads the number without logging in or binding anything. */
+export async function readPhone(deps: Deps, input: PhoneInput): Promise<PhoneRead> {
+  const connection = findConnection(deps.config, input.connection)
+  const { number, session } = await fetchPhone(deps, connection, input, false)
+  return {
+    ...number,
+    ...(session && { openid: session.openid }),
+    ...(session?.unionid && { unionid: session.unionid }),
+  }
+}
+
+export async function loginWithPhone(deps: Deps, input: PhoneLoginInput): Promise<LoginResult> {
+  const ctx = { ip: input.ip, userAgent: input.userAgent }
+  return audited(deps, 'phone', input.connection, ctx, async () => {
+    const connection = findConnection(deps.config, input.connection)
+    const { number, session } = await fetchPhone(deps, connection, input, true)
+    const login = await phoneLoginAccount(deps, connection, session!, number.phone)
+    const base = { userId: login.user.id, connection: connection.id, ip: ctx.ip }
+    if (login.bound && !login.created)
+      await recordAudit(
+        deps.db,
+        { ...base, type: 'phone.bound', detail: { via: 'login' } },
+        deps.now(),
+      )
+    if (login.movedFrom)
+      await recordAudit(
+        deps.db,
+        {
+          ...base,
+          type: 'identity.linked',
+          detail: { reason: 'phone', fromUserId: login.movedFrom },
+        },
+        deps.now(),
+      )
+    return { result: await issueTokens(deps, login.user, connection, ctx), resolved: login }
+  })
+}
+
+/** Binds a phone to the signed-in user: 409 phone_taken if another account holds it; idempotent otherwise. */
+export async function bindPhone(
+  deps: Deps,
+  userId: string,
+  input: PhoneInput & SessionContext,
+): Promise<PhoneNumber> {
+  const connection = findConnection(deps.config, input.connection)
+  const { number } = await fetchPhone(deps, connection, input, false)
+  const now = deps.now()
+  const changed = await bindToUser(deps, userId, number.phone, now)
+  if (changed)
+    await recordAudit(
+      deps.db,
+      {
+        type: 'phone.bound',
+        userId,
+        connection: connection.id,
+        ip: input.ip,
+        detail: { via: 'me' },
+      },
+      now,
+    )
+  return number
+}

@@ -1,0 +1,192 @@
+// The shared WeChat access token: fetched once per appid, sealed in the database, refreshed in its last five
+// minutes, and replaced within WeChat's force_refresh limits when WeChat rejects it (wechat-api.md §2b).
+import { eq } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { wechatAccessTokens } from '../../service/db/schema'
+import { APP_A, APP_SOLO, createTestApp, type TestApp } from '../helpers/test-app'
+
+let t: TestApp
+beforeAll(async () => {
+  t = await createTestApp()
+})
+afterAll(() => t.close())
+
+const appIds: Record<string, string> = { shop: APP_A.appId, solo: APP_SOLO.appId }
+let people = 0
+
+async function phoneLogin(connection = 'shop') {
+  const n = ++people
+  const code = await t.mintCode(`tok-${n}`, connection)
+  const phoneNumber = String(13100000000 + n)
+  const minted = await t.simControl('/phone-codes', { appId: appIds[connection], phoneNumber })
+  return t.request('POST', `/v1/connections/${connection}/login-by-phone`, {
+    code,
+    phoneCode: minted.code,
+  })
+}
+
+async function calls() {
+  const res = await fetch(`${t.sim.url}/__sim/stats`)
+  const { calls } = (await res.json()) as { calls: Record<string, number> }
+  return {
+    stable: calls['/cgi-bin/stable_token']!,
+    phone: calls['/wxa/business/getuserphonenumber']!,
+  }
+}
+
+const row = async (appid = APP_A.appId) =>
+  (await t.db.select().from(wechatAccessTokens).where(eq(wechatAccessTokens.appid, appid)))[0]!
+
+const invalidate = () => t.simControl('/access-tokens/invalidate', { appId: APP_A.appId })
+
+/** Moves both clocks: the service's and the simulator's. */
+async function advance(seconds: number) {
+  t.clock.advance(seconds)
+  await t.simControl('/clock', { advanceMs: seconds * 1000 })
+}
+
+describe('the WeChat access token', () => {
+  it('is fetched once, by one caller of many at once, and reused for later phone logins', async () => {
+    const burst = await Promise.all(Array.from({ length: 10 }, () => phoneLogin()))
+    expect(burst.map((r) => r.status)).toEqual(Array(10).fill(200))
+    for (let i = 0; i < 5; i++) expect((await phoneLogin()).status).toBe(200)
+    expect(await calls()).toEqual({ stable: 1, phone: 15 })
+  })
+
+  it('is kept per appid, sealed under MASTER_KEY, and never logged', async () => {
+    expect((await phoneLogin('solo')).status).toBe(200)
+    expect((await calls()).stable).toBe(2)
+    const shop = await row()
+    const { accessToken, expiresAt } = await t.deps.wechatTokens.current(
+      t.config.connections.find((c) => c.id === 'shop')!,
+    )
+    expect(shop.tokenEnc).toMatch(/^v1\./)
+    expect(shop.tokenEnc).not.toContain(accessToken)
+    expect(t.deps.sealer.open(shop.tokenEnc, `wechat_access_token:${APP_A.appId}`)).toBe(
+      accessToken,
+    )
+    expect(expiresAt.getTime() - t.clock.now().getTime()).toBe(7200_000)
+    expect((await row(APP_SOLO.appId)).tokenEnc).not.toBe(shop.tokenEnc)
+    expect(t.logs.join('\n')).not.toContain(accessToken)
+  })
+
+  it('is replaced after WeChat invalidates it: one forced refresh, one retry', async () => {
+    const before = await calls()
+    await invalidate()
+    const res = await phoneLogin()
+    expect(res.status).toBe(200)
+    expect(await calls()).toEqual({ stable: before.stable + 1, phone: before.phone + 2 })
+    expect(await row()).toMatchObject({
+      forcedDay: '2026-11-26',
+      forcedCount: 1,
+      lastForcedAt: t.clock.now(),
+    })
+  })
+
+  it('answers 503 wechat_unavailable with Retry-After rather than force twice within 30 s', async () => {
+    await invalidate()
+    const refused = await phoneLogin()
+    expect(refused.status).toBe(503)
+    expect(refused.json.error.code).toBe('wechat_unavailable')
+    expect(refused.json.error.message).toMatch(/30 seconds/)
+    expect(Number(refused.headers.get('retry-after'))).toBe(30)
+    await advance(31)
+    expect((await phoneLogin()).status).toBe(200)
+    expect((await row()).forcedCount).toBe(2)
+  })
+
+  it('forces one refresh for many callers that saw the token rejected at once', async () => {
+    await advance(31)
+    await invalidate()
+    const before = await calls()
+    const answers = await Promise.all(Array.from({ length: 5 }, () => phoneLogin()))
+    expect(answers.map((r) => r.status)).toEqual(Array(5).fill(200))
+    expect((await calls()).stable).toBe(before.stable + 1)
+    expect((await row()).forcedCount).toBe(3)
+  })
+
+  it('uses a token another instance already replaced, without forcing', async () => {
+    await advance(31)
+    await invalidate()
+    // Another instance got the new token and stored it, as its own replace() would.
+    const res = await fetch(`${t.sim.url}/cgi-bin/stable_token`, {
+      method: 'POST',
+      body: JSON.stringify({
+        grant_type: 'client_credential',
+        appid: APP_A.appId,
+        secret: APP_A.appSecret,
+      }),
+    })
+    const fresh = (await res.json()) as { access_token: string; expires_in: number }
+    await t.db
+      .update(wechatAccessTokens)
+      .set({
+        tokenEnc: t.deps.sealer.seal(fresh.access_token, `wechat_access_token:${APP_A.appId}`),
+        expiresAt: new Date(t.clock.now().getTime() + fresh.expires_in * 1000),
+      })
+      .where(eq(wechatAccessTokens.appid, APP_A.appId))
+    const before = await calls()
+    expect((await phoneLogin()).status).toBe(200)
+    expect((await calls()).stable).toBe(before.stable)
+    expect((await row()).forcedCount).toBe(3)
+  })
+
+  it("stops forcing once the day's 20 forced refreshes are used, until the Shanghai day ends", async () => {
+    await advance(31)
+    await t.db
+      .update(wechatAccessTokens)
+      .set({ forcedCount: 20 })
+      .where(eq(wechatAccessTokens.appid, APP_A.appId))
+    await invalidate()
+    const refused = await phoneLogin()
+    expect(refused.status).toBe(503)
+    expect(refused.json.error.code).toBe('wechat_unavailable')
+    // 08:02 UTC is 16:02 in Shanghai: the quota comes back at midnight there, under 8 hours away.
+    const retryAfter = Number(refused.headers.get('retry-after'))
+    expect(retryAfter).toBeGreaterThan(7 * 3600)
+    expect(retryAfter).toBeLessThanOrEqual(8 * 3600)
+    // A count from an earlier day does not hold back today's refreshes.
+    await t.db
+      .update(wechatAccessTokens)
+      .set({ forcedDay: '2026-11-25' })
+      .where(eq(wechatAccessTokens.appid, APP_A.appId))
+    expect((await phoneLogin()).status).toBe(200)
+    expect(await row()).toMatchObject({ forcedDay: '2026-11-26', forcedCount: 1 })
+  })
+
+  it('answers 503 wechat_unavailable when WeChat rejects the replaced token too', async () => {
+    await advance(31)
+    await t.simControl('/faults', {
+      path: '/wxa/business/getuserphonenumber',
+      errcode: 40001,
+      times: 2,
+    })
+    const before = await calls()
+    const res = await phoneLogin()
+    expect(res.status).toBe(503)
+    expect(res.json.error.code).toBe('wechat_unavailable')
+    expect(await calls()).toEqual({ stable: before.stable + 1, phone: before.phone + 2 })
+  })
+
+  it('stops forcing for the day when WeChat answers that its quota is used (45009)', async () => {
+    await advance(31)
+    await t.simControl('/faults', { path: '/cgi-bin/stable_token', errcode: 45009, times: 1 })
+    await invalidate()
+    const res = await phoneLogin()
+    expect(res.status).toBe(503)
+    expect(res.json.error.code).toBe('wechat_unavailable')
+    expect(await row()).toMatchObject({ forcedDay: '2026-11-26', forcedCount: 20 })
+  })
+
+  it('is refreshed in its last five minutes, when WeChat hands out a new one', async () => {
+    const shop = t.config.connections.find((c) => c.id === 'shop')!
+    const old = await t.deps.wechatTokens.current(shop)
+    await advance((old.expiresAt.getTime() - t.clock.now().getTime()) / 1000 - 299)
+    const before = await calls()
+    expect((await phoneLogin()).status).toBe(200)
+    expect((await calls()).stable).toBe(before.stable + 1)
+    const renewed = await t.deps.wechatTokens.current(shop)
+    expect(renewed.accessToken).not.toBe(old.accessToken)
+    expect(renewed.expiresAt.getTime() - t.clock.now().getTime()).toBe(7200_000)
+  })
+})
