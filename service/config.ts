@@ -38,6 +38,12 @@ export interface Config {
   readonly accessTokenTtlSeconds: number // ACCESS_TOKEN_TTL, default 3600
   readonly refreshTokenTtlSeconds: number // REFRESH_TOKEN_TTL, default 2592000 (30 days)
   readonly logLevel: string // LOG_LEVEL, default info
+  /** Login and phone calls per client IP per minute, per instance; 0: no limit. */
+  readonly rateLimitIpPerMinute: number // RATE_LIMIT_IP_PER_MINUTE, default 60
+  /** The same per connection. */
+  readonly rateLimitConnectionPerMinute: number // RATE_LIMIT_CONNECTION_PER_MINUTE, default 6000
+  /** Take the client IP from CloudFront-Viewer-Address (only when reachable through CloudFront alone). */
+  readonly trustCloudFrontViewerAddress: boolean // TRUST_CLOUDFRONT_VIEWER_ADDRESS, default false
   readonly production: boolean // NODE_ENV === 'production'
 }
 
@@ -191,6 +197,16 @@ export function loadConfig(env: Env): Config {
     accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL', 3600, 60, 86400, p),
     refreshTokenTtlSeconds: integer(env, 'REFRESH_TOKEN_TTL', 2592000, 3600, 31536000, p),
     logLevel: env.LOG_LEVEL || 'info',
+    rateLimitIpPerMinute: integer(env, 'RATE_LIMIT_IP_PER_MINUTE', 60, 0, 1_000_000, p),
+    rateLimitConnectionPerMinute: integer(
+      env,
+      'RATE_LIMIT_CONNECTION_PER_MINUTE',
+      6000,
+      0,
+      10_000_000,
+      p,
+    ),
+    trustCloudFrontViewerAddress: boolean(env, 'TRUST_CLOUDFRONT_VIEWER_ADDRESS', p),
     production,
   }
   if (p.list.length) throw new ConfigError(p.list)

@@ -17,6 +17,9 @@ const redactPaths = [
   'password',
   'masterKey',
   'privateJwk',
+  'adminApiKey',
+  'headers.authorization',
+  'headers.cookie',
   '*.appSecret',
   '*.secret',
   '*.sessionKey',
@@ -27,6 +30,8 @@ const redactPaths = [
   '*.token',
   '*.authorization',
   '*.password',
+  '*.adminApiKey',
+  '*.headers.authorization',
 ]
 
 export function createLogger(level = 'info', destination?: DestinationStream): Logger {

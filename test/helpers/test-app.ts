@@ -99,6 +99,9 @@ export async function createTestApp(options: TestAppOptions = {}) {
       connections.map(({ openPlatform: _o, ...c }) => ({ loginOnly: false, ...c })),
     ),
     ...(pg ? { DATABASE_URL: pg.url } : {}),
+    // Every test request comes from 127.0.0.1: limits high enough for the suites (rate-limit tests lower them).
+    RATE_LIMIT_IP_PER_MINUTE: '1000000',
+    RATE_LIMIT_CONNECTION_PER_MINUTE: '1000000',
     ...options.env,
   }
   const config = loadConfig(env)

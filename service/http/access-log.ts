@@ -1,0 +1,56 @@
+// One JSON line per request: the route pattern that answered, the status, the latency, the connection and
+// the caller's address. Never a header, the body or the query string: those are where secrets travel.
+import type { Context } from 'hono'
+import { createMiddleware } from 'hono/factory'
+import { matchedRoutes } from 'hono/route'
+import type { Logger } from '../log'
+import { clientIp, type AppEnv } from './context'
+import { errorResponse } from './errors'
+
+/** The pattern of the handler that matched; middleware is registered for ALL methods. Null: nothing did. */
+function routePattern(c: Context): string | null {
+  return matchedRoutes(c).findLast((r) => r.method !== 'ALL')?.path ?? null
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return s
+  }
+}
+
+/** The `:connection` segment of the matched pattern, else the signed-in session's connection. */
+function connectionOf(c: Context<AppEnv>, route: string | null): string | undefined {
+  const at = route?.split('/').indexOf(':connection') ?? -1
+  const param = at >= 0 ? c.req.path.split('/')[at] : undefined
+  if (param) return safeDecode(param).slice(0, 64)
+  return c.get('auth')?.connection
+}
+
+export function accessLog(logger: Logger) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const started = performance.now()
+    try {
+      await next()
+    } catch (err) {
+      // Only the not-found handler's error escapes next() (hono answers the others below us); answer it
+      // here so that the line below sees the final status.
+      c.res = errorResponse(c, err, logger)
+    }
+    const route = routePattern(c)
+    const status = c.res.status
+    const line = {
+      requestId: c.get('requestId'),
+      method: c.req.method,
+      route,
+      status,
+      latencyMs: Math.round((performance.now() - started) * 10) / 10,
+      connection: connectionOf(c, route),
+      ip: clientIp(c),
+      userId: c.get('auth')?.userId,
+    }
+    if (status >= 500) logger.warn(line, 'request')
+    else logger.info(line, 'request')
+  })
+}

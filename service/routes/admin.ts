@@ -1,0 +1,107 @@
+// The admin API under /v1/admin, behind `Authorization: Bearer <ADMIN_API_KEY>`. createApp mounts it only
+// when the key is configured: without one these paths are as absent as any unknown path.
+import { Hono, type Context } from 'hono'
+import { createMiddleware } from 'hono/factory'
+import { z } from 'zod'
+import { deleteUser } from '../accounts/delete'
+import { listAuditEvents } from '../admin/audit-events'
+import { DEFAULT_LIMIT, MAX_LIMIT } from '../admin/cursor'
+import { searchUsers } from '../admin/search-users'
+import { readUser } from '../admin/user-detail'
+import { setUserStatus } from '../admin/user-status'
+import { recordAudit } from '../audit'
+import { safeEqual } from '../crypto/random'
+import { findConnection, type Deps } from '../deps'
+import { AppError } from '../errors'
+import { readJson } from '../http/body'
+import { clientIp, type AppEnv } from '../http/context'
+
+/** A missing key and a wrong one get the same answer, so a caller learns nothing from the difference. */
+function adminKey(key: string) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const match = c.req.header('authorization')?.match(/^Bearer\s+(\S+)\s*$/i)
+    // Compared even when absent, so that the time taken does not tell the two cases apart either.
+    if (!safeEqual(match?.[1] ?? '', key) || !match)
+      throw new AppError(
+        'admin_unauthorized',
+        'Send the admin API key as "Authorization: Bearer <key>".',
+      )
+    await next()
+  })
+}
+
+const page = {
+  cursor: z.string().min(1).max(512).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(DEFAULT_LIMIT),
+}
+const lookup = z.string().min(1).max(128).optional()
+const usersQuery = z.strictObject({
+  phone: z.string().min(1).max(32).optional(),
+  openid: lookup,
+  unionid: lookup,
+  nickname: z.string().min(1).max(64).optional(),
+  ...page,
+})
+const auditQuery = z.strictObject({
+  userId: lookup,
+  type: z.string().min(1).max(64).optional(),
+  ...page,
+})
+const statusBody = z.strictObject({ status: z.enum(['active', 'blocked']) })
+
+/** Query parameters against a schema; 400 invalid_request naming the parameter, like readJson. */
+function readQuery<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
+  const result = schema.safeParse(c.req.query())
+  if (result.success) return result.data
+  const issue = result.error.issues[0]!
+  const field =
+    issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '')
+  throw new AppError('invalid_request', `${field}: ${issue.message}`.slice(0, 200), {
+    details: { field },
+  })
+}
+
+export function adminRoutes(deps: Deps, key: string) {
+  const appIds = deps.config.connections.map((c) => c.appId)
+  const audit = (c: Context, event: Parameters<typeof recordAudit>[1]) =>
+    recordAudit(deps.db, { ip: clientIp(c), ...event }, deps.now())
+
+  return new Hono<AppEnv>()
+    .use('/v1/admin/*', adminKey(key))
+    .get('/v1/admin/users', async (c) =>
+      c.json(await searchUsers(deps.db, appIds, readQuery(c, usersQuery))),
+    )
+    .get('/v1/admin/users/:id', async (c) =>
+      c.json({ user: await readUser(deps.db, c.req.param('id'), deps.now()) }),
+    )
+    .patch('/v1/admin/users/:id', async (c) => {
+      const { status } = await readJson(c, statusBody)
+      const id = c.req.param('id')
+      await setUserStatus(deps, id, status, { ip: clientIp(c) })
+      return c.json({ user: await readUser(deps.db, id, deps.now()) })
+    })
+    .delete('/v1/admin/users/:id', async (c) => {
+      await deleteUser(deps, c.req.param('id'), { by: 'admin' })
+      return c.body(null, 204)
+    })
+    .get('/v1/admin/audit-events', async (c) =>
+      c.json(await listAuditEvents(deps.db, readQuery(c, auditQuery))),
+    )
+    .post('/v1/admin/signing-keys/rotate', async (c) => {
+      const kid = await deps.keys.rotate()
+      await audit(c, { type: 'signing_key.rotated', detail: { actor: 'admin', kid } })
+      return c.json({ kid })
+    })
+    .get('/v1/admin/connections/:connection/wechat-access-token', async (c) => {
+      const connection = findConnection(deps.config, c.req.param('connection'))
+      const token = await deps.wechatTokens.current(connection)
+      // Handing out a credential is worth a row: which connection and from where, never the token.
+      await audit(c, {
+        type: 'wechat_access_token.read',
+        connection: connection.id,
+        detail: { actor: 'admin' },
+      })
+      c.header('Cache-Control', 'no-store')
+      return c.json({ accessToken: token.accessToken, expiresAt: token.expiresAt.toISOString() })
+    })
+}
