@@ -2,13 +2,18 @@
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
+import { compatRoutes } from './compat'
 import type { Deps } from './deps'
 import { AppError } from './errors'
-import type { AppEnv } from './http/context'
+import { accessLog } from './http/access-log'
+import { clientAddress, type AppEnv } from './http/context'
 import { errorResponse } from './http/errors'
+import { rateLimit } from './http/rate-limit'
+import { adminRoutes } from './routes/admin'
 import { healthRoutes, type Lifecycle } from './routes/health'
 import { loginRoutes } from './routes/login'
 import { meRoutes } from './routes/me'
+import { phoneRoutes } from './routes/phone'
 import { tokenRoutes } from './routes/tokens'
 import { wellKnownRoutes } from './routes/well-known'
 
@@ -17,6 +22,12 @@ export const MAX_BODY_BYTES = 16 * 1024
 export function createApp(deps: Deps, lifecycle: Lifecycle = { draining: false }) {
   const app = new Hono<AppEnv>()
   app.use(requestId())
+  app.use(clientAddress(deps.config.trustCloudFrontViewerAddress))
+  app.use(accessLog(deps.logger))
+  // One limiter on every route that spends a WeChat call, so they share the per-IP buckets.
+  const limited = rateLimit(deps.config, deps.now)
+  app.use('/v1/connections/:connection/*', limited)
+  app.use('/v1/me/phone', limited)
   app.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
@@ -30,6 +41,10 @@ export function createApp(deps: Deps, lifecycle: Lifecycle = { draining: false }
   app.route('/', loginRoutes(deps))
   app.route('/', tokenRoutes(deps))
   app.route('/', meRoutes(deps))
+  if (deps.config.adminApiKey) app.route('/', adminRoutes(deps, deps.config.adminApiKey))
+  app.route('/', phoneRoutes(deps))
+  // Authing's routes write their own errors (HTTP 200 envelopes), the limiter's 429 included.
+  app.route('/', compatRoutes(deps, limited))
   app.notFound(() => {
     throw new AppError('not_found', 'There is nothing at this path.')
   })

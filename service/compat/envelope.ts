@@ -1,0 +1,35 @@
+// Authing's answer shapes. REST: HTTP 200 `{code, message, data}` even for errors, because the SDK reads
+// `code` and its axios would throw on a non-2xx status before that. GraphQL: `{errors: [{message: {code,
+// message, data}}]}`, the triple as `message` (authing-wxapp-sdk's GraphqlClient destructures it).
+import type { Context } from 'hono'
+import { AppError } from '../errors'
+import { toAppError } from '../http/errors'
+import type { Logger } from '../log'
+
+/** `code` is the HTTP status the native API answers the same error with; `data.error` is our stable code. */
+export interface AuthingError {
+  code: number
+  message: string
+  data: { error: string; requestId?: string }
+}
+
+/** Our error as Authing's triple. Unknown errors are logged and hidden, as the native writer does. */
+export function authingError(c: Context, err: unknown, logger: Logger): AuthingError {
+  const requestId = c.get('requestId') as string | undefined
+  const known = toAppError(err)
+  if (!known) logger.error({ err, requestId }, 'unhandled error')
+  else if (known.status >= 500)
+    logger.warn({ code: known.code, requestId, cause: known.cause }, known.message)
+  const error = known ?? new AppError('internal_error', 'Something went wrong on our side.')
+  if (error.retryAfter !== undefined) c.header('Retry-After', String(error.retryAfter))
+  return { code: error.status, message: error.message, data: { error: error.code, requestId } }
+}
+
+export const restOk = (c: Context, data: unknown, message = 'ok') =>
+  c.json({ code: 200, message, data })
+
+export const restError = (c: Context, err: unknown, logger: Logger) =>
+  c.json(authingError(c, err, logger), 200)
+
+export const graphqlError = (c: Context, err: unknown, logger: Logger) =>
+  c.json({ errors: [{ message: authingError(c, err, logger) }] }, 200)
