@@ -9,16 +9,19 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { extends: true as const, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       {
-        extends: true,
+        extends: true as const,
         test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000 },
       },
-      { extends: true, test: { name: 'pglite', include: dbSuites, env: { TEST_DB: 'pglite' } } },
+      {
+        extends: true as const,
+        test: { name: 'pglite', include: dbSuites, env: { TEST_DB: 'pglite' } },
+      },
       ...(process.env.DATABASE_URL
         ? [
             {
-              extends: true,
+              extends: true as const,
               test: { name: 'postgres', include: dbSuites, env: { TEST_DB: 'postgres' } },
             },
           ]

@@ -1,6 +1,7 @@
 // A customer backend verifies our access tokens the way the README shows: Hono's jwk middleware and jose.
 import { Hono } from 'hono'
 import { jwk } from 'hono/jwk'
+import type { JwtVariables } from 'hono/jwt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { APP_A, createTestApp, type TestApp } from '../helpers/test-app'
 
@@ -12,7 +13,7 @@ beforeAll(async () => {
 afterAll(() => t.close())
 
 function customerBackend(aud: string) {
-  const app = new Hono()
+  const app = new Hono<{ Variables: JwtVariables<{ sub: string }> }>()
   app.use(
     '/api/*',
     jwk({
