@@ -23,7 +23,12 @@ export function createApp(deps: Deps, lifecycle: Lifecycle = { draining: false }
   const app = new Hono<AppEnv>()
   app.use(requestId())
   app.use(clientAddress(deps.config.trustCloudFrontViewerAddress))
-  app.use(accessLog(deps.logger))
+  app.use(
+    accessLog(
+      deps.logger,
+      deps.config.connections.map((c) => c.id),
+    ),
+  )
   // One limiter on every route that spends a WeChat call, so they share the per-IP buckets.
   const limited = rateLimit(deps.config, deps.now)
   app.use('/v1/connections/:connection/*', limited)

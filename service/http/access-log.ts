@@ -20,15 +20,19 @@ function safeDecode(s: string): string {
   }
 }
 
-/** The `:connection` segment of the matched pattern, else the signed-in session's connection. */
-function connectionOf(c: Context<AppEnv>, route: string | null): string | undefined {
+/**
+ * The `:connection` segment of the matched pattern, else the signed-in session's connection. Only a
+ * configured id is logged: the segment is caller input, and an unknown one is logged as `unknown`.
+ */
+function connectionOf(c: Context<AppEnv>, route: string | null, known: Set<string>) {
   const at = route?.split('/').indexOf(':connection') ?? -1
   const param = at >= 0 ? c.req.path.split('/')[at] : undefined
-  if (param) return safeDecode(param).slice(0, 64)
+  if (param) return known.has(safeDecode(param)) ? safeDecode(param) : 'unknown'
   return c.get('auth')?.connection
 }
 
-export function accessLog(logger: Logger) {
+export function accessLog(logger: Logger, connectionIds: readonly string[]) {
+  const known = new Set(connectionIds)
   return createMiddleware<AppEnv>(async (c, next) => {
     const started = performance.now()
     try {
@@ -46,7 +50,7 @@ export function accessLog(logger: Logger) {
       route,
       status,
       latencyMs: Math.round((performance.now() - started) * 10) / 10,
-      connection: connectionOf(c, route),
+      connection: connectionOf(c, route, known),
       ip: clientIp(c),
       userId: c.get('auth')?.userId,
     }

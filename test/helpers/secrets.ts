@@ -12,6 +12,9 @@ export function configSecrets(
 export function assertNoSecretsLogged(lines: string[], secrets: string[]): void {
   for (const secret of secrets) {
     const leak = lines.find((line) => line.includes(secret))
-    if (leak) throw new Error(`a log line contains a configured secret: ${leak.slice(0, 120)}…`)
+    if (leak)
+      throw new Error(
+        `a log line contains a configured secret (shown redacted): ${leak.replaceAll(secret, '<SECRET>').slice(0, 600)}`,
+      )
   }
 }

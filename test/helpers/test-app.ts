@@ -10,10 +10,23 @@ import { startServer } from '../../service/server'
 import { startSimulator, type StartedSimulator } from '../../simulator/server'
 import { assertNoSecretsLogged, configSecrets } from './secrets'
 
-export const APP_A = { id: 'shop', appId: 'wx00000000000000a1', appSecret: 'a'.repeat(32) }
-export const APP_B = { id: 'mall', appId: 'wx00000000000000b2', appSecret: 'b'.repeat(32) }
-export const APP_SOLO = { id: 'solo', appId: 'wx00000000000000c3', appSecret: 'c'.repeat(32) }
-export const MASTER_KEY = Buffer.alloc(32, 7).toString('base64')
+export const APP_A = {
+  id: 'shop',
+  appId: 'wx00000000000000a1',
+  appSecret: '5e1f0c9a7b3d2e4f6a8c0b1d3e5f7a9c',
+}
+export const APP_B = {
+  id: 'mall',
+  appId: 'wx00000000000000b2',
+  appSecret: 'b7d04e2c9f1a3b5c7d9e0f2a4b6c8d1e',
+}
+export const APP_SOLO = {
+  id: 'solo',
+  appId: 'wx00000000000000c3',
+  appSecret: 'c3a9e1f7b5d2c4e6a8f0b2d4c6e8a0f1',
+}
+/** Fixed test material, random-looking so that no generated input contains it by chance. */
+export const MASTER_KEY = 'q8Zk3VwB9x1rT4mN7pL2sY6dH0fJ5gC8uE3aW1oK9iQ='
 
 export interface TestConnection {
   id: string

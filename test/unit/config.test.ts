@@ -118,3 +118,24 @@ describe('the secret guard of the test harness', () => {
     )
   })
 })
+
+describe('the logger', () => {
+  it('logs a failed query with its SQL but without its parameters', async () => {
+    const { Writable } = await import('node:stream')
+    const { createLogger } = await import('../../service/log')
+    const lines: string[] = []
+    const logger = createLogger(
+      'info',
+      new Writable({ write: (c, _e, done) => (lines.push(String(c)), done()) }),
+    )
+    const cause = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
+    const err = Object.assign(
+      new Error('Failed query: update users set phone = $1\nparams: +8613800138000,x', { cause }),
+      { query: 'update users set phone = $1', params: ['+8613800138000', 'x'] },
+    )
+    logger.warn({ err }, 'query failed')
+    expect(lines[0]).toContain('update users set phone')
+    expect(lines[0]).toContain('ECONNREFUSED')
+    expect(lines[0]).not.toContain('13800138000')
+  })
+})
