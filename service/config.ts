@@ -154,15 +154,18 @@ function readDatabaseUrl(env: Env, p: Problems): string | undefined {
 }
 
 function readMasterKey(env: Env, production: boolean, p: Problems): Buffer | undefined {
-  const raw = env.MASTER_KEY
+  const raw = env.MASTER_KEY?.trim()
+  const shape =
+    'must be 32 random bytes: base64 (openssl rand -base64 32) or 64 hex digits (openssl rand -hex 32)'
   if (!raw) {
-    if (production)
-      p.add('MASTER_KEY', 'is required when NODE_ENV=production (32 random bytes, base64)')
+    if (production) p.add('MASTER_KEY', `is required when NODE_ENV=production; it ${shape}`)
     return undefined
   }
+  // Hex is what Secrets Manager's generator can emit (the stack's form); 44-character base64 can't be mistaken for it.
+  if (/^[0-9a-f]{64}$/i.test(raw)) return Buffer.from(raw, 'hex')
   const key = Buffer.from(raw, 'base64')
-  if (key.length !== 32 || key.toString('base64') !== raw.replace(/\s/g, '')) {
-    p.add('MASTER_KEY', 'must be 32 random bytes in base64 (openssl rand -base64 32)')
+  if (key.length !== 32 || key.toString('base64') !== raw) {
+    p.add('MASTER_KEY', shape)
     return undefined
   }
   return key

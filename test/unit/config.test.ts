@@ -97,6 +97,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ NODE_ENV: 'production', MASTER_KEY: key }).masterKey).toHaveLength(32)
   })
 
+  it('accepts MASTER_KEY as 64 hex digits, the form the stack generates', () => {
+    const hex = 'ab'.repeat(32)
+    expect(loadConfig({ MASTER_KEY: hex }).masterKey).toEqual(Buffer.alloc(32, 0xab))
+    expect(problems({ MASTER_KEY: 'ab'.repeat(31) }).join()).toContain('MASTER_KEY')
+  })
+
   it('builds DATABASE_URL from the parts ECS injects', () => {
     const c = loadConfig({
       DB_HOST: 'db.internal',

@@ -1,0 +1,191 @@
+// Auth service: the Hono service on Fargate behind an internal ALB, credentials injected as ECS secrets,
+// scaled on CPU and on requests per task, rolled back when a deployment does not become healthy.
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib'
+import * as ec2 from 'aws-cdk-lib/aws-ec2'
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets'
+import * as ecs from 'aws-cdk-lib/aws-ecs'
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2'
+import * as logs from 'aws-cdk-lib/aws-logs'
+import { Construct } from 'constructs'
+import type { Database } from './database'
+import type { ServiceSecrets } from './service-secrets'
+
+const CONTAINER_PORT = 3000
+
+export interface AuthServiceProps {
+  readonly vpc: ec2.IVpc
+  readonly database: Database
+  readonly secrets: ServiceSecrets
+  /** The authentication address (`https://…`): the JWT issuer and the base of every URL the service prints. */
+  readonly publicUrl: string
+  /** Id of the main connection (`WECHAT_CONNECTION`). */
+  readonly wechatConnectionId: string
+  /** `"true"` or `"false"` (`WECHAT_LOGIN_ONLY`); a string so a CloudFormation parameter can feed it. */
+  readonly wechatLoginOnly: string
+  /** Docker build context: the repository root. */
+  readonly buildContext: string
+  /**
+   * The Dockerfile, relative to the build context.
+   * @default 'service/Dockerfile'
+   */
+  readonly dockerfile?: string
+  /**
+   * CPU architecture of both the image build and the task; they must agree or the task cannot start.
+   * @default ecs.CpuArchitecture.ARM64
+   */
+  readonly cpuArchitecture?: ecs.CpuArchitecture
+  /** @default 512 (0.5 vCPU) */
+  readonly cpu?: number
+  /** @default 1024 */
+  readonly memoryLimitMiB?: number
+  /** @default 1 */
+  readonly minTasks?: number
+  /** @default 4 */
+  readonly maxTasks?: number
+  /**
+   * Target of the request-count scaling policy, in requests per task per minute.
+   * @default 3000
+   */
+  readonly requestsPerTarget?: number
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays
+  /**
+   * Take the client IP from CloudFront-Viewer-Address; only safe when the load balancer accepts nothing
+   * but CloudFront, since a direct caller could forge the header.
+   * @default false
+   */
+  readonly trustCloudFrontViewerAddress?: boolean
+}
+
+export class AuthService extends Construct {
+  readonly cluster: ecs.Cluster
+  readonly service: ecs.FargateService
+  readonly taskDefinition: ecs.FargateTaskDefinition
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer
+  readonly targetGroup: elbv2.ApplicationTargetGroup
+  readonly connections: ec2.Connections
+
+  constructor(scope: Construct, id: string, props: AuthServiceProps) {
+    super(scope, id)
+    const { vpc, database, secrets } = props
+    const arch = props.cpuArchitecture ?? ecs.CpuArchitecture.ARM64
+    const privateSubnets = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }
+
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    })
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
+      cpu: props.cpu ?? 512,
+      memoryLimitMiB: props.memoryLimitMiB ?? 1024,
+      runtimePlatform: {
+        cpuArchitecture: arch,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+    })
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    })
+    const fromSecret = ecs.Secret.fromSecretsManager
+    this.taskDefinition.addContainer('auth', {
+      image: ecs.ContainerImage.fromAsset(props.buildContext, {
+        file: props.dockerfile ?? 'service/Dockerfile',
+        platform: arch === ecs.CpuArchitecture.ARM64 ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
+      }),
+      command: ['node', 'dist/service/main.js'],
+      portMappings: [{ containerPort: CONTAINER_PORT }],
+      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'auth' }),
+      environment: {
+        NODE_ENV: 'production',
+        PORT: String(CONTAINER_PORT),
+        PUBLIC_URL: props.publicUrl,
+        DB_HOST: database.hostname,
+        DB_PORT: database.port,
+        DB_NAME: database.databaseName,
+        WECHAT_CONNECTION: props.wechatConnectionId,
+        WECHAT_LOGIN_ONLY: props.wechatLoginOnly,
+        TRUST_CLOUDFRONT_VIEWER_ADDRESS: String(props.trustCloudFrontViewerAddress ?? false),
+      },
+      // Every credential is fetched by ECS from Secrets Manager when a task starts.
+      secrets: {
+        DB_USER: fromSecret(database.secret, 'username'),
+        DB_PASSWORD: fromSecret(database.secret, 'password'),
+        WECHAT_APP_ID: fromSecret(secrets.wechat, 'appId'),
+        WECHAT_APP_SECRET: fromSecret(secrets.wechat, 'appSecret'),
+        MASTER_KEY: fromSecret(secrets.masterKey),
+        ADMIN_API_KEY: fromSecret(secrets.adminApiKey),
+        ...(secrets.connections ? { WECHAT_CONNECTIONS: fromSecret(secrets.connections) } : {}),
+      },
+    })
+
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster: this.cluster,
+      taskDefinition: this.taskDefinition,
+      vpcSubnets: privateSubnets,
+      // No desiredCount: auto scaling owns the count, so a deploy never shrinks a scaled-out service.
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      circuitBreaker: { enable: true, rollback: true },
+      // Migrations run at start under an advisory lock; give them time before health checks count.
+      healthCheckGracePeriod: Duration.seconds(60),
+    })
+    this.connections = this.service.connections
+    database.connections.allowDefaultPortFrom(this.service, 'The auth service')
+
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'Alb', {
+      vpc,
+      vpcSubnets: privateSubnets,
+      internetFacing: false,
+      dropInvalidHeaderFields: true,
+    })
+    // `open: false`: the edge opens the listener to CloudFront only.
+    const listener = this.loadBalancer.addListener('Http', { port: 80, open: false })
+    this.targetGroup = listener.addTargets('Service', {
+      port: CONTAINER_PORT,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targets: [this.service],
+      deregistrationDelay: Duration.seconds(15),
+      healthCheck: {
+        path: '/readyz',
+        healthyHttpCodes: '200',
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 3,
+      },
+    })
+
+    const scaling = this.service.autoScaleTaskCount({
+      minCapacity: props.minTasks ?? 1,
+      maxCapacity: props.maxTasks ?? 4,
+    })
+    scaling.scaleOnCpuUtilization('Cpu', {
+      targetUtilizationPercent: 60,
+      scaleOutCooldown: Duration.seconds(60),
+      scaleInCooldown: Duration.minutes(5),
+    })
+    scaling.scaleOnRequestCount('Requests', {
+      requestsPerTarget: props.requestsPerTarget ?? 3000,
+      targetGroup: this.targetGroup,
+      scaleOutCooldown: Duration.seconds(60),
+      scaleInCooldown: Duration.minutes(5),
+    })
+
+    Validations.of(this.taskDefinition).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason:
+        'The plain environment holds only non-secret settings; every credential is an ECS secret.',
+    })
+    Validations.of(this.taskDefinition.obtainExecutionRole()).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ecr:GetAuthorizationToken has no resource-level permissions; image pulls are scoped to the asset repository.',
+    })
+    Validations.of(this.loadBalancer).acknowledge({
+      id: 'AwsSolutions-ELB2',
+      reason:
+        'The service logs every request with its route, status, latency and caller address; ALB logs would repeat that.',
+    })
+  }
+}

@@ -1,0 +1,45 @@
+// Deploy-time parameters: what must stay out of the repository (AppID, AppSecret, the verification file)
+// and the switches an operator flips without touching code; each format is checked by CloudFormation.
+import { CfnParameter, type Stack } from 'aws-cdk-lib'
+
+/** Declares the stack's parameters; only the stack calls this, constructs get plain values. */
+export function deployParameters(stack: Stack) {
+  const param = (id: string, props: ConstructorParameters<typeof CfnParameter>[2]) =>
+    new CfnParameter(stack, id, { type: 'String', ...props })
+  return {
+    appId: param('WechatAppId', {
+      description: 'AppID of the Mini Program (开发管理 → 开发设置)',
+      allowedPattern: '^wx[0-9a-f]{16}$',
+      constraintDescription: 'must be wx followed by 16 lowercase hex digits',
+    }),
+    appSecret: param('WechatAppSecret', {
+      description: 'AppSecret of the Mini Program; stored in Secrets Manager, never shown',
+      noEcho: true,
+      allowedPattern: '^[0-9a-f]{32}$',
+      constraintDescription: 'must be 32 lowercase hex digits',
+    }),
+    connectionId: param('WechatConnectionId', {
+      description: 'Connection id of the Mini Program in URLs and tokens; never rename it',
+      default: 'wechat-miniprogram',
+      allowedPattern: '^[a-z0-9-]{1,31}$',
+      constraintDescription: 'must be lowercase letters, digits and "-", fewer than 32 characters',
+    }),
+    loginOnly: param('LoginOnlyMode', {
+      description: 'Login Only Mode: never create an account on login',
+      default: 'false',
+      allowedValues: ['true', 'false'],
+    }),
+    verificationName: param('VerificationFileName', {
+      description: 'Business-domain verification file name from the WeChat console (case matters)',
+      default: 'WechatVerification.txt',
+      allowedPattern: '^[A-Za-z0-9]+\\.txt$',
+      constraintDescription: 'must be letters and digits followed by .txt',
+    }),
+    verificationContent: param('VerificationFileContent', {
+      description: 'Exact content of the verification file',
+      default: '00000000000000000000000000000000',
+      allowedPattern: '^[0-9a-f]{32}$',
+      constraintDescription: 'must be the 32 hex characters of the file',
+    }),
+  }
+}

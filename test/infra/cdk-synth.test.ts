@@ -1,0 +1,63 @@
+// `npx cdk synth` works offline with no AWS account: the CLI runs bin/app.ts (cdk.json), the AwsSolutions
+// checks pass, and the docker image asset is staged without a Docker engine (it is only built at deploy).
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, describe, expect, it } from 'vitest'
+
+const run = promisify(execFile)
+const root = new URL('../..', import.meta.url).pathname
+const out = mkdtempSync(join(tmpdir(), 'cdk-synth-'))
+afterAll(() => rmSync(out, { recursive: true, force: true }))
+
+const quietEnv = {
+  ...process.env,
+  CDK_DISABLE_CLI_TELEMETRY: 'true',
+  CDK_DISABLE_VERSION_CHECK: 'true',
+  AWS_EC2_METADATA_DISABLED: 'true',
+}
+
+describe('cdk synth', () => {
+  it('synthesizes the stack offline through the CLI', { timeout: 120_000 }, async () => {
+    await run('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--output', out], {
+      cwd: root,
+      env: quietEnv,
+      timeout: 110_000,
+    })
+    const template = JSON.parse(readFileSync(join(out, 'WechatLoginStack.template.json'), 'utf8'))
+    expect(template.Resources).toBeDefined()
+    const assets = JSON.parse(readFileSync(join(out, 'WechatLoginStack.assets.json'), 'utf8'))
+    const images = Object.values(assets.dockerImages) as { source: { platform: string } }[]
+    expect(images.map((i) => i.source.platform)).toEqual(['linux/arm64'])
+  })
+
+  it(
+    'fails with the configuration sentence when the context is wrong',
+    { timeout: 120_000 },
+    async () => {
+      const failed = await run(
+        'npx',
+        [
+          'cdk',
+          'synth',
+          '--quiet',
+          '--no-notices',
+          '--output',
+          `${out}-bad`,
+          '-c',
+          'certificateArn=arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012',
+          '-c',
+          'domainName=login.example.com',
+        ],
+        { cwd: root, env: quietEnv, timeout: 110_000 },
+      ).catch((error: { stderr: string }) => error)
+      expect(failed).toHaveProperty('stderr')
+      expect((failed as { stderr: string }).stderr).toContain(
+        'certificateArn is in eu-west-1, but CloudFront only uses certificates from us-east-1.',
+      )
+      rmSync(`${out}-bad`, { recursive: true, force: true })
+    },
+  )
+})

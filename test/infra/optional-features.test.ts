@@ -1,0 +1,157 @@
+// Contracts of a deployment with every option turned on: NAT instance, custom domain, x86 tasks, extra
+// connections, task counts, alarm mail and no deletion protection.
+import { Match } from 'aws-cdk-lib/assertions'
+import { describe, expect, it } from 'vitest'
+import { describeNagChecks } from './nag-checks'
+import { resourcesOf, synthesize, US_EAST_1_CERTIFICATE } from './synth'
+
+const shop = {
+  id: 'shop',
+  appId: 'wx0123456789abcdef',
+  appSecretArn: 'arn:aws:secretsmanager:ap-east-1:123456789012:secret:shop-wechat-AbCdEf',
+  appSecretJsonField: 'appSecret',
+}
+const { stack, template, dockerImages } = synthesize({
+  natMode: 'instance',
+  domainName: 'login.example.com',
+  certificateArn: US_EAST_1_CERTIFICATE,
+  cpuArchitecture: 'x86_64',
+  extraConnections: [shop],
+  minTasks: 2,
+  maxTasks: 6,
+  alarmEmail: 'ops@example.com',
+  deletionProtection: false,
+  dbInstanceType: 'db.t4g.small',
+  dbAllocatedStorage: 50,
+})
+const container = (
+  Object.values(resourcesOf(template, 'AWS::ECS::TaskDefinition'))[0]!.Properties
+    .ContainerDefinitions as { Environment: { Name: string }[]; Secrets: { Name: string }[] }[]
+)[0]!
+
+describe('NAT instance', () => {
+  it('replaces the NAT gateway and keeps the egress IP on an Elastic IP', () => {
+    template.resourceCountIs('AWS::EC2::NatGateway', 0)
+    const [instanceId] = Object.keys(resourcesOf(template, 'AWS::EC2::Instance'))
+    const [eipId] = Object.keys(resourcesOf(template, 'AWS::EC2::EIP'))
+    template.hasResourceProperties('AWS::EC2::EIP', { InstanceId: { Ref: instanceId } })
+    template.hasOutput('EgressIp', { Value: { Ref: eipId } })
+  })
+
+  it('is a t4g.nano with an encrypted disk that forwards only the VPC’s traffic', () => {
+    template.hasResourceProperties('AWS::EC2::Instance', {
+      InstanceType: 't4g.nano',
+      SourceDestCheck: false,
+      BlockDeviceMappings: [Match.objectLike({ Ebs: Match.objectLike({ Encrypted: true }) })],
+    })
+    const natGroup = Object.entries(resourcesOf(template, 'AWS::EC2::SecurityGroup')).find(([id]) =>
+      id.includes('NatSecurityGroup'),
+    )![1]
+    expect(natGroup.Properties.SecurityGroupIngress).toEqual([
+      expect.objectContaining({ CidrIp: '10.0.0.0/16', IpProtocol: '-1' }),
+    ])
+  })
+})
+
+describe('custom domain', () => {
+  it('serves the certificate from us-east-1 with TLS 1.2 at least', () => {
+    template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        Aliases: ['login.example.com'],
+        ViewerCertificate: {
+          AcmCertificateArn: US_EAST_1_CERTIFICATE,
+          MinimumProtocolVersion: 'TLSv1.2_2021',
+          SslSupportMethod: 'sni-only',
+        },
+      }),
+    })
+  })
+
+  it('becomes the authentication address and the issuer the service uses', () => {
+    template.hasOutput('AuthenticationAddress', { Value: 'https://login.example.com' })
+    template.hasOutput('WechatBusinessDomain', { Value: 'login.example.com' })
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          Environment: Match.arrayWith([
+            { Name: 'PUBLIC_URL', Value: 'https://login.example.com' },
+          ]),
+        }),
+      ],
+    })
+  })
+})
+
+describe('x86 tasks', () => {
+  it('build the image for the CPU architecture the task runs on', () => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
+    })
+    expect(dockerImages).toEqual([expect.objectContaining({ platform: 'linux/amd64' })])
+  })
+})
+
+describe('extra connections', () => {
+  it('reach the task as one WECHAT_CONNECTIONS secret', () => {
+    expect(container.Secrets.map((s) => s.Name)).toContain('WECHAT_CONNECTIONS')
+    expect(container.Environment.map((e) => e.Name)).not.toContain('WECHAT_CONNECTIONS')
+  })
+
+  it('copy each AppSecret from its own secret by dynamic reference, never in clear', () => {
+    const connections = Object.values(resourcesOf(template, 'AWS::SecretsManager::Secret')).find(
+      (r) => String(r.Properties.Description).startsWith('WECHAT_CONNECTIONS'),
+    )!
+    expect(JSON.parse(connections.Properties.SecretString as string)).toEqual([
+      {
+        id: 'shop',
+        displayName: 'shop',
+        appId: 'wx0123456789abcdef',
+        appSecret: `{{resolve:secretsmanager:${shop.appSecretArn}:SecretString:appSecret::}}`,
+        loginOnly: false,
+      },
+    ])
+  })
+
+  it('must not reuse the main connection id, checked when deploying', () => {
+    const rules = JSON.stringify(template.toJSON().Rules)
+    expect(rules).toContain('{"Fn::Not":[{"Fn::Equals":[{"Ref":"WechatConnectionId"},"shop"]}]}')
+  })
+})
+
+describe('sizes', () => {
+  it('scale between the given task counts, leaving the running count to auto scaling', () => {
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      MinCapacity: 2,
+      MaxCapacity: 6,
+    })
+    // A deploy must not reset a scaled-out service to a fixed count.
+    template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: Match.absent() })
+  })
+
+  it('size the database as asked and let it be deleted, still leaving a snapshot', () => {
+    template.hasResource('AWS::RDS::DBInstance', {
+      DeletionPolicy: 'Snapshot',
+      Properties: Match.objectLike({
+        DBInstanceClass: 'db.t4g.small',
+        AllocatedStorage: '50',
+        DeletionProtection: false,
+      }),
+    })
+  })
+})
+
+describe('alarm mail', () => {
+  it('sends every alarm and its recovery to the address', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    })
+    for (const alarm of Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')))
+      expect(alarm.Properties).toMatchObject({
+        AlarmActions: [expect.anything()],
+        OKActions: [expect.anything()],
+      })
+  })
+})
+
+describeNagChecks(stack)

@@ -1,0 +1,94 @@
+// Contracts of the configuration: a bad combination of props or context fails synth with a sentence that
+// names what is wrong, before anything is built.
+import { App } from 'aws-cdk-lib'
+import { describe, expect, it } from 'vitest'
+import { propsFromContext } from '../../infra/context'
+import { problemsWith } from '../../infra/stack-props'
+import { WechatLoginStack } from '../../infra/wechat-login-stack'
+import { US_EAST_1_CERTIFICATE } from './synth'
+
+const context = (values: Record<string, unknown>) => (key: string) => values[key]
+
+describe('stack props', () => {
+  it('accept the defaults and a complete custom domain', () => {
+    expect(problemsWith({})).toEqual([])
+    expect(
+      problemsWith({ domainName: 'login.example.com', certificateArn: US_EAST_1_CERTIFICATE }),
+    ).toEqual([])
+  })
+
+  it('reject a certificate without a domain, and a domain without a certificate', () => {
+    expect(problemsWith({ certificateArn: US_EAST_1_CERTIFICATE })).toEqual([
+      expect.stringMatching(/^certificateArn is set without domainName/),
+    ])
+    expect(problemsWith({ domainName: 'login.example.com' })).toEqual([
+      expect.stringMatching(/^domainName is set without certificateArn/),
+    ])
+  })
+
+  it('reject a certificate outside us-east-1, naming its region', () => {
+    const certificateArn = US_EAST_1_CERTIFICATE.replace('us-east-1', 'ap-east-1')
+    expect(
+      () => new WechatLoginStack(new App(), 'S', { domainName: 'a.example.com', certificateArn }),
+    ).toThrow(
+      'certificateArn is in ap-east-1, but CloudFront only uses certificates from us-east-1.',
+    )
+  })
+
+  it('reject task counts the service could not honour', () => {
+    expect(problemsWith({ minTasks: 3, maxTasks: 2 })).toEqual([
+      'maxTasks (2) is below minTasks (3): the service could never reach its minimum.',
+    ])
+    expect(problemsWith({ minTasks: 0 })).toContain(
+      'minTasks must be a whole number from 1 to 100.',
+    )
+    expect(problemsWith({ dbAllocatedStorage: 10 })[0]).toMatch(/^dbAllocatedStorage/)
+    expect(problemsWith({ natMode: 'nat' as never })[0]).toMatch(/^natMode must be/)
+  })
+
+  it('reject extra connections with repeated ids or an AppSecret in clear', () => {
+    const shop = {
+      id: 'shop',
+      appId: 'wx0123456789abcdef',
+      appSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:shop-AbCdEf',
+    }
+    expect(problemsWith({ extraConnections: [shop, shop] })).toEqual([
+      'extraConnections[1].id repeats the connection id "shop".',
+    ])
+    const clear = { ...shop, appSecret: '0123456789abcdef0123456789abcdef' }
+    expect(problemsWith({ extraConnections: [clear] })).toEqual([
+      'extraConnections[0] has an appSecret: put it in Secrets Manager and pass appSecretArn instead.',
+    ])
+  })
+})
+
+describe('context', () => {
+  it('turns command-line strings into typed props', () => {
+    const props = propsFromContext(
+      context({
+        minTasks: '2',
+        maxTasks: 5,
+        deletionProtection: 'false',
+        natMode: 'instance',
+        extraConnections: '[{"id":"shop"}]',
+      }),
+    )
+    expect(props).toMatchObject({
+      minTasks: 2,
+      maxTasks: 5,
+      deletionProtection: false,
+      natMode: 'instance',
+      extraConnections: [{ id: 'shop' }],
+    })
+  })
+
+  it('names every key it cannot read', () => {
+    const read = () =>
+      propsFromContext(
+        context({ minTasks: 'two', deletionProtection: 'maybe', extraConnections: '[' }),
+      )
+    expect(read).toThrow('minTasks must be a number (got "two").')
+    expect(read).toThrow('deletionProtection must be true or false (got "maybe").')
+    expect(read).toThrow('extraConnections must be a JSON array of connections.')
+  })
+})
