@@ -2,7 +2,7 @@
 // for real without touching the machine's shared server. Needs the PostgreSQL server binaries.
 import { execFile } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
-import { chown, mkdtemp, rm } from 'node:fs/promises'
+import { chmod, chown, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -25,7 +25,14 @@ export interface PrivatePostgres {
   destroy(): Promise<void>
 }
 
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+export interface PrivatePostgresOptions {
+  /** Serve TLS with a self-signed certificate, as RDS requires TLS. */
+  ssl?: boolean
+}
+
+export async function startPrivatePostgres(
+  options: PrivatePostgresOptions = {},
+): Promise<PrivatePostgres> {
   const bin = postgresBinDir()
   if (!bin) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql')
   const dir = await mkdtemp(join(tmpdir(), 'wls-pg-'))
@@ -38,14 +45,34 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     const { stdout: gid } = await run('id', ['-g', 'postgres'])
     await chown(dir, Number(stdout), Number(gid))
   }
-  const exec = (tool: string, args: string[]) =>
-    asRoot
-      ? run('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args])
-      : run(join(bin, tool), args)
+  const exec = (tool: string, args: string[]) => {
+    const path = tool === 'openssl' ? tool : join(bin, tool)
+    return asRoot ? run('runuser', ['-u', 'postgres', '--', path, ...args]) : run(path, args)
+  }
   await exec('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'])
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`
+  let settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`
+  if (options.ssl) {
+    const [cert, key] = [join(dir, 'server.crt'), join(dir, 'server.key')]
+    await exec('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ])
+    await chmod(key, 0o600)
+    settings += ` -c ssl=on -c ssl_cert_file=${cert} -c ssl_key_file=${key}`
+  }
   const start = async () => {
-    await exec('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start'])
+    await exec('pg_ctl', ['-D', data, '-o', settings, '-l', join(dir, 'log'), '-w', 'start'])
   }
   const stop = async () => {
     await exec('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop'])

@@ -26,17 +26,26 @@ export async function freePort(): Promise<number> {
 
 export async function spawnService(
   env: Record<string, string>,
-  { entry = 'service/main.ts', readyTimeoutMs = 30_000 } = {},
+  {
+    entry = 'service/main.ts',
+    readyTimeoutMs = 30_000,
+    /** Add the suites' defaults (high rate limits); false: exactly `env`, plus PATH. */
+    testDefaults = true,
+  } = {},
 ): Promise<ServiceProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort()
   const command = entry.endsWith('.ts') ? ['node_modules/.bin/tsx', entry] : ['node', entry]
   const child = spawn(command[0]!, command.slice(1), {
     env: {
       PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      LOG_LEVEL: 'info',
-      RATE_LIMIT_IP_PER_MINUTE: '1000000',
-      RATE_LIMIT_CONNECTION_PER_MINUTE: '1000000',
+      ...(testDefaults
+        ? {
+            HOME: process.env.HOME,
+            LOG_LEVEL: 'info',
+            RATE_LIMIT_IP_PER_MINUTE: '1000000',
+            RATE_LIMIT_CONNECTION_PER_MINUTE: '1000000',
+          }
+        : {}),
       ...env,
       PORT: String(port),
     },
