@@ -42,8 +42,12 @@ for (const file of ['src/connection.js', 'cjs/src/connection.js']) {
   if (text.includes(MARK)) continue
   for (const [from, to] of edits) {
     if (text.split(from).length !== 2) {
-      console.error(`patch-postgres: postgres.js ${version} ${file} differs from 3.4.9; check whether`)
-      console.error('porsager/postgres#1209 was released, then update or drop scripts/patch-postgres.mjs')
+      console.error(
+        `patch-postgres: postgres.js ${version} ${file} differs from 3.4.9; check whether`,
+      )
+      console.error(
+        'porsager/postgres#1209 was released, then update or drop scripts/patch-postgres.mjs',
+      )
       process.exit(1)
     }
     text = text.replace(from, to)

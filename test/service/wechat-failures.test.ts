@@ -119,7 +119,9 @@ describe('WeChat down', () => {
     const down = await createTestApp({ env: { WECHAT_API_BASE_URL: 'http://127.0.0.1:1' } })
     try {
       const started = Date.now()
-      const code = await down.request('POST', '/v1/connections/shop/login', { code: 'C'.repeat(32) })
+      const code = await down.request('POST', '/v1/connections/shop/login', {
+        code: 'C'.repeat(32),
+      })
       const phone = await down.request('POST', '/v1/connections/shop/login-by-phone', {
         code: 'C'.repeat(32),
         phoneCode: 'f'.repeat(64),
