@@ -25,7 +25,6 @@ export const errorStatus = {
   user_not_found: 404,
   method_not_allowed: 405,
   phone_taken: 409,
-  phone_required: 409,
   rate_limited: 429,
   wechat_rate_limited: 429,
   internal_error: 500,
