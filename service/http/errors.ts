@@ -26,10 +26,14 @@ const unavailableCodes = new Set([
   '53300', // too_many_connections
 ])
 
-function databaseUnavailable(err: unknown): boolean {
+/** SQLSTATEs for text PostgreSQL cannot store (a NUL character): they only ever come from caller input. */
+const unstorableTextCodes = new Set(['22021', '22P05'])
+
+/** The first code in the error's cause chain (drizzle wraps the driver's error) that is in `codes`. */
+function codeIn(err: unknown, codes: Set<string>): boolean {
   for (let e = err, depth = 0; e && depth < 5; depth++) {
     const code = (e as { code?: unknown }).code
-    if (typeof code === 'string' && unavailableCodes.has(code)) return true
+    if (typeof code === 'string' && codes.has(code)) return true
     e = (e as { cause?: unknown }).cause
   }
   return false
@@ -44,7 +48,10 @@ export function toAppError(err: unknown): AppError | undefined {
       return new AppError('invalid_request', err.message || 'The request is malformed.')
     return undefined
   }
-  if (databaseUnavailable(err)) {
+  if (codeIn(err, unstorableTextCodes)) {
+    return new AppError('invalid_request', 'Text must not contain NUL characters.')
+  }
+  if (codeIn(err, unavailableCodes)) {
     return new AppError('database_unavailable', 'The database is unavailable; try again shortly.', {
       retryAfter: 1,
     })
