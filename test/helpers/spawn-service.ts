@@ -34,7 +34,8 @@ export async function spawnService(
   } = {},
 ): Promise<ServiceProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort()
-  const command = entry.endsWith('.ts') ? ['node_modules/.bin/tsx', entry] : ['node', entry]
+  // One process (not the tsx CLI, which runs the program as a grandchild that SIGKILL would orphan).
+  const command = entry.endsWith('.ts') ? ['node', '--import', 'tsx', entry] : ['node', entry]
   const child = spawn(command[0]!, command.slice(1), {
     env: {
       PATH: process.env.PATH,
