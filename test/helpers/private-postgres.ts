@@ -49,42 +49,39 @@ export async function startPrivatePostgres(
     const path = tool === 'openssl' ? tool : join(bin, tool)
     return asRoot ? run('runuser', ['-u', 'postgres', '--', path, ...args]) : run(path, args)
   }
-  await exec('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'])
   let settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`
-  if (options.ssl) {
-    const [cert, key] = [join(dir, 'server.crt'), join(dir, 'server.key')]
-    await exec('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ])
-    await chmod(key, 0o600)
-    settings += ` -c ssl=on -c ssl_cert_file=${cert} -c ssl_key_file=${key}`
-  }
   const start = async () => {
     await exec('pg_ctl', ['-D', data, '-o', settings, '-l', join(dir, 'log'), '-w', 'start'])
   }
   const stop = async () => {
     await exec('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop'])
   }
-  await start()
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    start,
-    stop,
-    async destroy() {
-      await stop().catch(() => {})
-      await rm(dir, { recursive: true, force: true })
-    },
+  const destroy = async () => {
+    await stop().catch(() => {})
+    await rm(dir, { recursive: true, force: true })
   }
+  try {
+    await exec('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'])
+    if (options.ssl) {
+      const [cert, key] = [join(dir, 'server.crt'), join(dir, 'server.key')]
+      const subject = ['-subj', '/CN=localhost', '-keyout', key, '-out', cert]
+      await exec('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        ...subject,
+      ])
+      await chmod(key, 0o600)
+      settings += ` -c ssl=on -c ssl_cert_file=${cert} -c ssl_key_file=${key}`
+    }
+    await start()
+  } catch (err) {
+    await destroy() // a half-made cluster leaves no folder behind
+    throw err
+  }
+  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, start, stop, destroy }
 }
