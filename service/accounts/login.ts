@@ -1,9 +1,10 @@
 // Silent login: a wx.login code becomes an account and a token pair. Every outcome is audited.
-import { recordAudit } from '../audit'
+import { recordAudit, type AuditEvent } from '../audit'
 import type { Connection } from '../config'
 import { findConnection, wechatApp, type Deps } from '../deps'
 import { AppError, isAppError } from '../errors'
-import { createSession, type SessionContext } from '../tokens/sessions'
+import { createSession } from '../tokens/create-session'
+import type { SessionContext } from '../tokens/sessions'
 import { resolveIdentity, type Resolved } from './identities'
 import { publicUser, type PublicUser, type UserRow } from './users'
 
@@ -20,50 +21,77 @@ export interface LoginInput extends SessionContext {
   code: string
 }
 
-/** Issues a session and its tokens for a user who has just proved who they are. */
+/**
+ * Issues a session and its tokens for a user who has just proved who they are. `audit`, when given, is
+ * written in the session's own statement (see `audited`).
+ */
 export async function issueTokens(
   deps: Deps,
   user: UserRow,
   connection: Connection,
   ctx: SessionContext,
+  audit?: AuditEvent,
 ): Promise<LoginResult> {
   if (user.status !== 'active') throw new AppError('user_blocked', 'This account is blocked.')
   const now = deps.now()
-  const { sessionId, refreshToken } = await createSession(
-    deps.db,
-    { userId: user.id, connection: connection.id, ...ctx },
-    { now, refreshTtlSeconds: deps.config.refreshTokenTtlSeconds, randomId: deps.randomId },
-  )
-  const { accessToken, expiresIn } = await deps.accessTokens.sign({
-    sub: user.id,
-    sid: sessionId,
-    azp: connection.id,
-    aud: connection.appId,
-  })
+  const sessionId = deps.randomId()
+  // The signature needs only the session id, so it is computed while the session is written; the token
+  // is answered only if the write succeeded.
+  const [{ refreshToken }, { accessToken, expiresIn }] = await Promise.all([
+    createSession(
+      deps.db,
+      { sessionId, userId: user.id, connection: connection.id, ...ctx },
+      { now, refreshTtlSeconds: deps.config.refreshTokenTtlSeconds, randomId: deps.randomId },
+      audit,
+    ),
+    deps.accessTokens.sign({
+      sub: user.id,
+      sid: sessionId,
+      azp: connection.id,
+      aud: connection.appId,
+    }),
+  ])
   return { user: publicUser(user), accessToken, refreshToken, tokenType: 'Bearer', expiresIn }
 }
 
-/** Runs a login, writing `login.succeeded` or `login.failed` to the audit log. */
+/** The `login.succeeded` event of a login, for `issueTokens` to write with the session. */
+export const loginSucceeded = (
+  method: string,
+  connectionId: string,
+  ctx: SessionContext,
+  userId: string,
+  resolved: Pick<Resolved, 'created' | 'linked'>,
+): AuditEvent => ({
+  type: 'login.succeeded',
+  userId,
+  connection: connectionId,
+  ip: ctx.ip,
+  detail: { method, created: resolved.created, linked: resolved.linked },
+})
+
+/**
+ * Runs a login, writing `login.succeeded` or `login.failed` to the audit log. A run that already wrote its
+ * success event (with the session, through `issueTokens`) says so with `audited: true`.
+ */
 export async function audited(
   deps: Deps,
   method: string,
   connectionId: string,
   ctx: SessionContext,
-  run: () => Promise<{ result: LoginResult; resolved: Pick<Resolved, 'created' | 'linked'> }>,
+  run: () => Promise<{
+    result: LoginResult
+    resolved: Pick<Resolved, 'created' | 'linked'>
+    audited?: boolean
+  }>,
 ): Promise<LoginResult> {
   try {
-    const { result, resolved } = await run()
-    await recordAudit(
-      deps.db,
-      {
-        type: 'login.succeeded',
-        userId: result.user.id,
-        connection: connectionId,
-        ip: ctx.ip,
-        detail: { method, created: resolved.created, linked: resolved.linked },
-      },
-      deps.now(),
-    )
+    const { result, resolved, audited } = await run()
+    if (!audited)
+      await recordAudit(
+        deps.db,
+        loginSucceeded(method, connectionId, ctx, result.user.id, resolved),
+        deps.now(),
+      )
     return result
   } catch (err) {
     const code = isAppError(err) ? err.code : 'internal_error'
@@ -94,6 +122,8 @@ export async function loginWithCode(deps: Deps, input: LoginInput): Promise<Logi
       sessionKeyEnc: deps.sealer.seal(session.sessionKey, 'session_key'),
       allowCreate: !connection.loginOnly,
     })
-    return { result: await issueTokens(deps, resolved.user, connection, ctx), resolved }
+    const event = loginSucceeded('code', connection.id, ctx, resolved.user.id, resolved)
+    const result = await issueTokens(deps, resolved.user, connection, ctx, event)
+    return { result, resolved, audited: true }
   })
 }

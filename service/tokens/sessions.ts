@@ -1,10 +1,10 @@
 // Sessions and their refresh tokens. A refresh token is opaque (256 random bits), stored only as a hash,
 // and single use: each refresh rotates it, and presenting one that was already rotated means it leaked, so
-// the whole session is revoked.
-import { and, eq, isNull } from 'drizzle-orm'
+// the whole session is revoked. Creating one is in create-session.ts.
+import { and, eq, isNull, sql } from 'drizzle-orm'
 import { recordAudit } from '../audit'
 import { hashToken, randomToken } from '../crypto/random'
-import type { Db } from '../db/client'
+import { prepareSql, type Db } from '../db/client'
 import { refreshTokens, sessions, users } from '../db/schema'
 import { AppError } from '../errors'
 
@@ -19,31 +19,10 @@ export interface SessionOptions {
   randomId: () => string
 }
 
-export async function createSession(
-  db: Db,
-  input: { userId: string; connection: string } & SessionContext,
-  { now, refreshTtlSeconds, randomId }: SessionOptions,
-): Promise<{ sessionId: string; refreshToken: string }> {
-  const sessionId = randomId()
-  const refreshToken = randomToken()
-  const expiresAt = new Date(now.getTime() + refreshTtlSeconds * 1000)
-  await db.transaction(async (tx) => {
-    await tx.insert(sessions).values({
-      id: sessionId,
-      userId: input.userId,
-      connection: input.connection,
-      createdAt: now,
-      lastRefreshedAt: now,
-      expiresAt,
-      ip: input.ip ?? null,
-      userAgent: input.userAgent?.slice(0, 512) ?? null,
-    })
-    await tx
-      .insert(refreshTokens)
-      .values({ tokenHash: hashToken(refreshToken), sessionId, createdAt: now, expiresAt })
-  })
-  return { sessionId, refreshToken }
-}
+// Kept importable from here, where it used to live.
+export { createSession } from './create-session'
+
+const ph = sql.placeholder
 
 export interface Rotated {
   sessionId: string
@@ -52,12 +31,78 @@ export interface Rotated {
   refreshToken: string
 }
 
+/**
+ * The whole of a successful rotation in one statement: lock the presented token if it is live (unrotated,
+ * unexpired, of a live session of an active user), mark it rotated, slide the session, add the next token
+ * and audit it. When the token is not live it matches nothing and changes nothing: the caller then finds
+ * out why on the slow path. The row lock makes a concurrent second use wait and then match nothing.
+ */
+const rotateSql = sql`WITH live AS (
+  SELECT rt.token_hash, rt.session_id, s.user_id, s.connection
+  FROM refresh_tokens rt
+  JOIN sessions s ON s.id = rt.session_id
+  JOIN users u ON u.id = s.user_id
+  WHERE rt.token_hash = ${ph('hash')} AND rt.rotated_at IS NULL AND rt.expires_at > ${ph('now')}
+    AND s.expires_at > ${ph('now')} AND s.revoked_at IS NULL AND u.status = 'active'
+  FOR UPDATE OF rt
+), consumed AS (
+  UPDATE refresh_tokens SET rotated_at = ${ph('now')} FROM live
+  WHERE refresh_tokens.token_hash = live.token_hash
+  RETURNING live.session_id, live.user_id, live.connection
+), slid AS (
+  UPDATE sessions SET last_refreshed_at = ${ph('now')}, expires_at = ${ph('expiresAt')}
+  FROM consumed WHERE sessions.id = consumed.session_id
+), next_token AS (
+  INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at)
+  SELECT ${ph('nextHash')}, session_id, ${ph('now')}::timestamptz, ${ph('expiresAt')}::timestamptz
+  FROM consumed
+), audit AS (
+  INSERT INTO audit_events (type, user_id, connection, ip, detail, created_at)
+  SELECT 'token.refreshed', user_id, connection, ${ph('ip')},
+    jsonb_build_object('sessionId', session_id), ${ph('now')}::timestamptz
+  FROM consumed
+)
+SELECT session_id AS "sessionId", user_id AS "userId", connection FROM consumed`
+
+const rotateStatement = (db: Db) =>
+  prepareSql<{ sessionId: string; userId: string; connection: string }>(
+    db,
+    'rotate_refresh_token',
+    rotateSql,
+  )
+
+const rotateStatements = new WeakMap<Db, ReturnType<typeof rotateStatement>>()
+
 /** Exchanges a live refresh token for a new one. Reuse of a rotated token revokes the session. */
 export async function rotateRefreshToken(
   db: Db,
   presented: string,
-  { now, refreshTtlSeconds }: Omit<SessionOptions, 'randomId'>,
+  options: Omit<SessionOptions, 'randomId'>,
   ctx: SessionContext = {},
+): Promise<Rotated> {
+  let statement = rotateStatements.get(db)
+  if (!statement) rotateStatements.set(db, (statement = rotateStatement(db)))
+  const refreshToken = randomToken()
+  const [row] = await statement({
+    hash: hashToken(presented),
+    nextHash: hashToken(refreshToken),
+    now: options.now.toISOString(),
+    expiresAt: new Date(options.now.getTime() + options.refreshTtlSeconds * 1000).toISOString(),
+    ip: ctx.ip ?? null,
+  })
+  if (row) return { ...row, refreshToken }
+  return rotateOrExplain(db, presented, options, ctx)
+}
+
+/**
+ * The slow path, for a token the one-statement rotation did not match: rotates it if it has become live
+ * since, else says why not (unknown, expired, revoked, blocked) and, for a reused token, revokes the session.
+ */
+async function rotateOrExplain(
+  db: Db,
+  presented: string,
+  { now, refreshTtlSeconds }: Omit<SessionOptions, 'randomId'>,
+  ctx: SessionContext,
 ): Promise<Rotated> {
   const hash = hashToken(presented)
   const outcome = await db.transaction(async (tx) => {
