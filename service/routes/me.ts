@@ -1,5 +1,5 @@
 // GET /v1/me, PATCH /v1/me and DELETE /v1/me: the signed-in user, their profile, deleting the account.
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { deleteUser } from '../accounts/delete'
@@ -27,19 +27,31 @@ const profilePatch = z
   .partial()
   .refine((p) => Object.keys(p).length > 0, 'send at least one of nickname, avatar, gender')
 
+/** The user and their identities in one prepared statement: one round trip, where two queries took four. */
+function meStatement(db: Db) {
+  const identity = {
+    connection: wechatIdentities.connection,
+    appId: wechatIdentities.appid,
+    openid: wechatIdentities.openid,
+    unionid: wechatIdentities.unionid,
+  }
+  return db
+    .select({ user: users, identity })
+    .from(users)
+    .leftJoin(wechatIdentities, eq(wechatIdentities.userId, users.id))
+    .where(eq(users.id, sql.placeholder('userId')))
+    .prepare('load_me')
+}
+
+const meStatements = new WeakMap<Db, ReturnType<typeof meStatement>>()
+
 export async function loadMe(db: Db, userId: string) {
-  const [user] = await db.select().from(users).where(eq(users.id, userId))
-  if (!user) throw new AppError('user_not_found', 'The account no longer exists.')
-  const identities = await db
-    .select({
-      connection: wechatIdentities.connection,
-      appId: wechatIdentities.appid,
-      openid: wechatIdentities.openid,
-      unionid: wechatIdentities.unionid,
-    })
-    .from(wechatIdentities)
-    .where(eq(wechatIdentities.userId, userId))
-  return { ...publicUser(user), identities }
+  let statement = meStatements.get(db)
+  if (!statement) meStatements.set(db, (statement = meStatement(db)))
+  const rows = await statement.execute({ userId })
+  if (!rows[0]) throw new AppError('user_not_found', 'The account no longer exists.')
+  const identities = rows.flatMap((r) => (r.identity ? [r.identity] : []))
+  return { ...publicUser(rows[0].user), identities }
 }
 
 export function meRoutes(deps: Deps) {
