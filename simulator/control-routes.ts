@@ -16,6 +16,8 @@ export class ControlError extends Error {
 }
 
 const text = z.string().min(1)
+/** Codes one batch call may mint: a benchmark's pool in a few calls, each still answered quickly. */
+export const maxBatch = 50_000
 const countryCode = z
   .union([z.string().regex(/^\+?[1-9]\d{0,2}$/), z.number().int().min(1).max(999)])
   .transform((cc) => String(cc).replace(/^\+/, ''))
@@ -25,6 +27,7 @@ const phone = { appId: text, phoneNumber: z.string().regex(/^\d{4,15}$/), countr
 const schemas = {
   app: z.object({ appId: text, secret: text, openPlatform: text.optional() }),
   user: z.object({ appId: text, user: text }),
+  users: z.object({ appId: text, users: z.array(text).min(1).max(maxBatch) }),
   phoneCode: z.object(phone),
   encryptedPhone: z.object({ ...phone, user: text }),
   appId: z.object({ appId: text }),
@@ -63,6 +66,12 @@ export function controlRoutes(state: SimState): Hono {
   app.post('/login-codes', async (c) => {
     const { appId, user } = await read(c, schemas.user)
     return c.json(state.mintLoginCode(known(appId), user), 201)
+  })
+  // Bulk minting for load tests: one code per HTTP call would make the benchmark measure the simulator.
+  app.post('/login-codes/batch', async (c) => {
+    const { appId, users } = await read(c, schemas.users)
+    const sim = known(appId)
+    return c.json({ codes: users.map((user) => state.mintLoginCode(sim, user)) }, 201)
   })
   app.post('/phone-codes', async (c) => {
     const { appId, phoneNumber, countryCode } = await read(c, schemas.phoneCode)
