@@ -2,8 +2,7 @@
 // `code` and its axios would throw on a non-2xx status before that. GraphQL: `{errors: [{message: {code,
 // message, data}}]}`, the triple as `message` (authing-wxapp-sdk's GraphqlClient destructures it).
 import type { Context } from 'hono'
-import { AppError } from '../errors'
-import { toAppError } from '../http/errors'
+import { resolveError } from '../http/errors'
 import type { Logger } from '../log'
 
 /** `code` is the HTTP status the native API answers the same error with; `data.error` is our stable code. */
@@ -16,12 +15,7 @@ export interface AuthingError {
 /** Our error as Authing's triple. Unknown errors are logged and hidden, as the native writer does. */
 export function authingError(c: Context, err: unknown, logger: Logger): AuthingError {
   const requestId = c.get('requestId') as string | undefined
-  const known = toAppError(err)
-  if (!known) logger.error({ err, requestId }, 'unhandled error')
-  else if (known.status >= 500)
-    logger.warn({ code: known.code, requestId, cause: known.cause }, known.message)
-  const error = known ?? new AppError('internal_error', 'Something went wrong on our side.')
-  if (error.retryAfter !== undefined) c.header('Retry-After', String(error.retryAfter))
+  const error = resolveError(c, err, logger)
   return { code: error.status, message: error.message, data: { error: error.code, requestId } }
 }
 

@@ -59,7 +59,11 @@ export function toAppError(err: unknown): AppError | undefined {
   return undefined
 }
 
-export function errorResponse(c: Context, err: unknown, logger: Logger): Response {
+/**
+ * What every error answer starts from, native or Authing-shaped: the AppError to show (a bug becomes a bare
+ * internal_error, logged with its stack), 5xx logged, and Retry-After set.
+ */
+export function resolveError(c: Context, err: unknown, logger: Logger): AppError {
   const requestId = c.get('requestId') as string | undefined
   const known = toAppError(err)
   if (!known) logger.error({ err, requestId }, 'unhandled error')
@@ -67,6 +71,12 @@ export function errorResponse(c: Context, err: unknown, logger: Logger): Respons
     logger.warn({ code: known.code, requestId, cause: known.cause }, known.message)
   const error = known ?? new AppError('internal_error', 'Something went wrong on our side.')
   if (error.retryAfter !== undefined) c.header('Retry-After', String(error.retryAfter))
+  return error
+}
+
+export function errorResponse(c: Context, err: unknown, logger: Logger): Response {
+  const requestId = c.get('requestId') as string | undefined
+  const error = resolveError(c, err, logger)
   return c.json(
     { error: { code: error.code, message: error.message, ...error.details }, requestId },
     error.status,
