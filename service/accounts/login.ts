@@ -2,7 +2,8 @@
 import { recordAudit, type AuditEvent } from '../audit'
 import type { Connection } from '../config'
 import { findConnection, wechatApp, type Deps } from '../deps'
-import { AppError, isAppError } from '../errors'
+import { AppError } from '../errors'
+import { toAppError } from '../http/errors'
 import { createSession } from '../tokens/create-session'
 import type { SessionContext } from '../tokens/sessions'
 import { resolveIdentity, type Resolved } from './identities'
@@ -94,7 +95,8 @@ export async function audited(
       )
     return result
   } catch (err) {
-    const code = isAppError(err) ? err.code : 'internal_error'
+    // The code the caller is answered with (a lost database is database_unavailable, not a bug).
+    const code = toAppError(err)?.code ?? 'internal_error'
     await recordAudit(
       deps.db,
       {
