@@ -26,6 +26,9 @@ const unavailableCodes = new Set([
   '53300', // too_many_connections
 ])
 
+/** Deadlock and serialization failure: the transaction was rolled back whole and may simply be retried. */
+const retryableCodes = new Set(['40P01', '40001'])
+
 /** SQLSTATEs for text PostgreSQL cannot store (a NUL character): they only ever come from caller input. */
 const unstorableTextCodes = new Set(['22021', '22P05'])
 
@@ -50,6 +53,15 @@ export function toAppError(err: unknown): AppError | undefined {
   }
   if (codeIn(err, unstorableTextCodes)) {
     return new AppError('invalid_request', 'Text must not contain NUL characters.')
+  }
+  if (codeIn(err, retryableCodes)) {
+    return new AppError(
+      'database_unavailable',
+      'The database could not finish this request; try again.',
+      {
+        retryAfter: 1,
+      },
+    )
   }
   if (codeIn(err, unavailableCodes)) {
     return new AppError('database_unavailable', 'The database is unavailable; try again shortly.', {
