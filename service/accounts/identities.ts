@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm'
 import type { Connection } from '../config'
 import { prepareSql, type Db } from '../db/client'
+import { isUniqueViolation } from '../db/errors'
 import { AppError } from '../errors'
 import type { WeChatSession } from '../wechat/client'
 import type { UserRow } from './users'
@@ -124,17 +125,15 @@ UNION ALL SELECT *, true, false FROM created`
 
 const lockSql = sql`SELECT pg_advisory_xact_lock(hashtext(${ph('key')}))`
 
+/**
+ * The advisory-lock key of one person: their unionid across apps, else their openid within one app. Every
+ * writer that may create or move a person's identity (code and phone logins) locks this same key.
+ */
+export const personLockKey = (appId: string, s: Pick<WeChatSession, 'openid' | 'unionid'>) =>
+  s.unionid ? `u:${s.unionid}` : `o:${appId}:${s.openid}`
+
 const loginStatement = (db: Db) => prepareSql<UserSqlRow>(db, 'login_identity', loginSql)
 const statements = new WeakMap<Db, ReturnType<typeof loginStatement>>()
-
-/** A unique violation anywhere in the error's cause chain (drizzle wraps the driver's error). */
-function uniqueViolation(err: unknown): boolean {
-  for (let e = err, depth = 0; e && depth < 5; depth++) {
-    if ((e as { code?: unknown }).code === '23505') return true
-    e = (e as { cause?: unknown }).cause
-  }
-  return false
-}
 
 const signupDisabled = () =>
   new AppError('signup_disabled', 'New accounts cannot sign up through this connection.')
@@ -181,13 +180,13 @@ export async function resolveIdentity(
       const union = await loginWithUnionid(
         db,
         { ...values, create: o.allowCreate },
-        `u:${s.unionid}`,
+        personLockKey(connection.appId, s),
       )
       if (union) return resolvedOf(union)
       throw signupDisabled()
     } catch (err) {
       // Another first login of this person inserted the identity first: the retry touches it.
-      if (attempt > 0 || !uniqueViolation(err)) throw err
+      if (attempt > 0 || !isUniqueViolation(err)) throw err
     }
   }
 }

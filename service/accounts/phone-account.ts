@@ -4,31 +4,24 @@
 import { and, eq, ne, sql } from 'drizzle-orm'
 import type { Connection } from '../config'
 import type { Db } from '../db/client'
+import { isUniqueViolation } from '../db/errors'
 import { users, wechatIdentities } from '../db/schema'
 import type { Deps } from '../deps'
 import { AppError } from '../errors'
 import type { WeChatSession } from '../wechat/client'
+import { personLockKey } from './identities'
 import type { UserRow } from './users'
 
 /** Serializes every writer of one phone number, so the unique phone index is never raced. */
 const lockPhone = (tx: Db, phone: string) =>
   tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`phone:${phone}`}))`)
 
-/** A unique violation anywhere in the error's cause chain (drizzle wraps the driver's error). */
-function uniqueViolation(err: unknown): boolean {
-  for (let e = err, depth = 0; e && depth < 5; depth++) {
-    if ((e as { code?: unknown }).code === '23505') return true
-    e = (e as { cause?: unknown }).cause
-  }
-  return false
-}
-
 /** Writers that skip lockPhone (an operator's SQL) can still race us: one retry then sees their row. */
 async function retryOnConflict<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run()
   } catch (err) {
-    if (!uniqueViolation(err)) throw err
+    if (!isUniqueViolation(err)) throw err
     return run()
   }
 }
@@ -59,7 +52,7 @@ export function phoneLoginAccount(
       // Phone first, then the person (the key identities.ts locks on), so code logins, which take only the
       // person's lock, never wait in a cycle with us.
       await lockPhone(tx, phone)
-      const personKey = s.unionid ? `u:${s.unionid}` : `o:${connection.appId}:${s.openid}`
+      const personKey = personLockKey(connection.appId, s)
       await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${personKey}))`)
       const [holder] = await tx.select({ id: users.id }).from(users).where(eq(users.phone, phone))
       const thisIdentity = and(

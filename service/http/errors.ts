@@ -2,6 +2,7 @@
 // a lost database becomes 503; anything else is a bug, logged and answered 500 with no detail.
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
+import { hasErrorCode } from '../db/errors'
 import { AppError, isAppError } from '../errors'
 import type { Logger } from '../log'
 
@@ -32,16 +33,6 @@ const retryableCodes = new Set(['40P01', '40001'])
 /** SQLSTATEs for text PostgreSQL cannot store (a NUL character): they only ever come from caller input. */
 const unstorableTextCodes = new Set(['22021', '22P05'])
 
-/** The first code in the error's cause chain (drizzle wraps the driver's error) that is in `codes`. */
-function codeIn(err: unknown, codes: Set<string>): boolean {
-  for (let e = err, depth = 0; e && depth < 5; depth++) {
-    const code = (e as { code?: unknown }).code
-    if (typeof code === 'string' && codes.has(code)) return true
-    e = (e as { cause?: unknown }).cause
-  }
-  return false
-}
-
 export function toAppError(err: unknown): AppError | undefined {
   if (isAppError(err)) return err
   if (err instanceof HTTPException) {
@@ -51,10 +42,10 @@ export function toAppError(err: unknown): AppError | undefined {
       return new AppError('invalid_request', err.message || 'The request is malformed.')
     return undefined
   }
-  if (codeIn(err, unstorableTextCodes)) {
+  if (hasErrorCode(err, unstorableTextCodes)) {
     return new AppError('invalid_request', 'Text must not contain NUL characters.')
   }
-  if (codeIn(err, retryableCodes)) {
+  if (hasErrorCode(err, retryableCodes)) {
     return new AppError(
       'database_unavailable',
       'The database could not finish this request; try again.',
@@ -63,7 +54,7 @@ export function toAppError(err: unknown): AppError | undefined {
       },
     )
   }
-  if (codeIn(err, unavailableCodes)) {
+  if (hasErrorCode(err, unavailableCodes)) {
     return new AppError('database_unavailable', 'The database is unavailable; try again shortly.', {
       retryAfter: 1,
     })
