@@ -43,12 +43,16 @@ export interface TestAppOptions {
   env?: Record<string, string>
   /** Reuse a running simulator (several service instances against one WeChat). */
   simulator?: StartedSimulator
-  /** Where the service's clock starts (default: a fixed instant). */
+  /** Where the service's clock starts (default: the real now, so that every other reader of time agrees). */
   startAt?: Date
 }
 
+/**
+ * The service's clock. It starts from the real now: jose in a test, the simulator and the database all read the
+ * real clock, so a fixed calendar date would turn into a failing suite the day tokens signed at it expire.
+ */
 export class Clock {
-  constructor(public current = new Date('2026-11-26T08:00:00Z')) {}
+  constructor(public current = new Date()) {}
   now = () => new Date(this.current)
   advance(seconds: number) {
     this.current = new Date(this.current.getTime() + seconds * 1000)

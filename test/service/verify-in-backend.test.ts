@@ -8,7 +8,7 @@ import { APP_A, createTestApp, type TestApp } from '../helpers/test-app'
 let t: TestApp
 beforeAll(async () => {
   // Real time: the middleware checks exp and iat against the wall clock.
-  t = await createTestApp({ startAt: new Date() })
+  t = await createTestApp()
 })
 afterAll(() => t.close())
 

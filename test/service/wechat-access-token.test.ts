@@ -5,9 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { wechatAccessTokens } from '../../service/db/schema'
 import { APP_A, APP_SOLO, createTestApp, type TestApp } from '../helpers/test-app'
 
+// Today at 08:00 UTC (16:00 in Shanghai): the quota tests need a known time of day, not a calendar date.
+const startAt = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 + 8 * 3600_000)
+const today = startAt.toISOString().slice(0, 10)
+const yesterday = new Date(startAt.getTime() - 86_400_000).toISOString().slice(0, 10)
+
 let t: TestApp
 beforeAll(async () => {
-  t = await createTestApp()
+  t = await createTestApp({ startAt })
 })
 afterAll(() => t.close())
 
@@ -77,7 +82,7 @@ describe('the WeChat access token', () => {
     expect(res.status).toBe(200)
     expect(await calls()).toEqual({ stable: before.stable + 1, phone: before.phone + 2 })
     expect(await row()).toMatchObject({
-      forcedDay: '2026-11-26',
+      forcedDay: today,
       forcedCount: 1,
       lastForcedAt: t.clock.now(),
     })
@@ -148,10 +153,10 @@ describe('the WeChat access token', () => {
     // A count from an earlier day does not hold back today's refreshes.
     await t.db
       .update(wechatAccessTokens)
-      .set({ forcedDay: '2026-11-25' })
+      .set({ forcedDay: yesterday })
       .where(eq(wechatAccessTokens.appid, APP_A.appId))
     expect((await phoneLogin()).status).toBe(200)
-    expect(await row()).toMatchObject({ forcedDay: '2026-11-26', forcedCount: 1 })
+    expect(await row()).toMatchObject({ forcedDay: today, forcedCount: 1 })
   })
 
   it('answers 503 wechat_unavailable when WeChat rejects the replaced token too', async () => {
@@ -175,7 +180,7 @@ describe('the WeChat access token', () => {
     const res = await phoneLogin()
     expect(res.status).toBe(503)
     expect(res.json.error.code).toBe('wechat_unavailable')
-    expect(await row()).toMatchObject({ forcedDay: '2026-11-26', forcedCount: 20 })
+    expect(await row()).toMatchObject({ forcedDay: today, forcedCount: 20 })
   })
 
   it('is refreshed in its last five minutes, when WeChat hands out a new one', async () => {
