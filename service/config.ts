@@ -37,6 +37,12 @@ export interface Config {
   readonly adminApiKey?: string // ADMIN_API_KEY; absent: the admin API is off
   readonly accessTokenTtlSeconds: number // ACCESS_TOKEN_TTL, default 3600
   readonly refreshTokenTtlSeconds: number // REFRESH_TOKEN_TTL, default 2592000 (30 days)
+  /** No session outlives this, however often it is refreshed. */
+  readonly sessionMaxLifetimeSeconds: number // SESSION_MAX_LIFETIME, default 2592000 (30 days)
+  /** A retry of the just-rotated refresh token within this gets a new pair instead of revoking; 0: off. */
+  readonly refreshReuseIntervalSeconds: number // REFRESH_REUSE_INTERVAL, default 10
+  /** Audit events older than this are deleted; 0 keeps them forever. */
+  readonly auditRetentionDays: number // AUDIT_RETENTION_DAYS, default 365
   readonly logLevel: string // LOG_LEVEL, default info
   /** Login and phone calls per client IP per minute, per instance; 0: no limit. */
   readonly rateLimitIpPerMinute: number // RATE_LIMIT_IP_PER_MINUTE, default 60
@@ -129,6 +135,9 @@ function readConnections(env: Env, p: Problems): Connection[] {
     const c = result.data
     if (connections.some((other) => other.id === c.id))
       p.add(variable, `repeats the connection id "${c.id}"`)
+    // One Mini Program, two connections: tokens, identities and the shared WeChat access token are per AppID.
+    const twin = connections.find((other) => other.appId === c.appId)
+    if (twin) p.add(variable, `repeats the AppID ${c.appId} of connection "${twin.id}"`)
     connections.push(Object.freeze({ ...c, displayName: c.displayName ?? c.id }))
   })
   return connections
@@ -199,6 +208,9 @@ export function loadConfig(env: Env): Config {
     adminApiKey,
     accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL', 3600, 60, 86400, p),
     refreshTokenTtlSeconds: integer(env, 'REFRESH_TOKEN_TTL', 2592000, 3600, 31536000, p),
+    sessionMaxLifetimeSeconds: integer(env, 'SESSION_MAX_LIFETIME', 2592000, 3600, 31536000, p),
+    refreshReuseIntervalSeconds: integer(env, 'REFRESH_REUSE_INTERVAL', 10, 0, 60, p),
+    auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 365, 0, 36500, p),
     logLevel: env.LOG_LEVEL || 'info',
     rateLimitIpPerMinute: integer(env, 'RATE_LIMIT_IP_PER_MINUTE', 60, 0, 1_000_000, p),
     rateLimitConnectionPerMinute: integer(

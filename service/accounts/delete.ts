@@ -1,9 +1,11 @@
 // Deleting an account (DELETE /v1/me, and the admin API): the user row goes, and with it, through the foreign
 // keys' cascades, its WeChat identities, sessions and refresh tokens, so every token of it stops working at
-// once (the bearer check needs the session row). The audit log keeps that it happened, and nothing personal.
+// once (the bearer check needs the session row). The audit log keeps that it happened, and nothing personal:
+// the addresses its earlier events recorded are scrubbed. Deleting the row first is the lock order of
+// db/locks.ts (users before identities and sessions).
 import { eq } from 'drizzle-orm'
 import { recordAudit } from '../audit'
-import { users } from '../db/schema'
+import { auditEvents, users } from '../db/schema'
 import type { Deps } from '../deps'
 import { AppError } from '../errors'
 
@@ -23,6 +25,7 @@ export async function deleteUser(
   await deps.db.transaction(async (tx) => {
     const [gone] = await tx.delete(users).where(eq(users.id, userId)).returning({ id: users.id })
     if (!gone) throw new AppError('user_not_found', 'The account does not exist.')
+    await tx.update(auditEvents).set({ ip: null }).where(eq(auditEvents.userId, userId))
     // The user id only: no phone, nickname, openid or address, since the person asked to be forgotten.
     await recordAudit(
       tx,

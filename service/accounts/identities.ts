@@ -2,10 +2,12 @@
 // Rule 1: by (appid, openid); else by unionid (the same person in another Mini Program of the same
 // developer account), linking this identity; else a new user, unless the connection is Login Only.
 // Rule 3: concurrent first logins of one person in one app race on the (appid, openid) unique index and
-// the loser becomes a returning login; across apps (one unionid) they serialize on an advisory lock.
+// the loser becomes a returning login; across apps (one unionid) they serialize on the person's lock.
+// A blocked account's login writes nothing. Locks follow the order of db/locks.ts.
 import { sql } from 'drizzle-orm'
 import type { Connection } from '../config'
 import { prepareSql, type Db } from '../db/client'
+import { advisoryLockSql, personLockKey } from '../db/locks'
 import { isUniqueViolation } from '../db/errors'
 import { AppError } from '../errors'
 import type { WeChatSession } from '../wechat/client'
@@ -26,7 +28,7 @@ export interface ResolveOptions {
   allowCreate: boolean
 }
 
-/** A users row as the driver returns it from hand-written SQL, with the flags the statements add. */
+/** A users row as the driver returns it from hand-written SQL, with what the statement did. */
 interface UserSqlRow {
   id: string
   phone: string | null
@@ -38,8 +40,11 @@ interface UserSqlRow {
   last_login_at: string | null
   created_at: string
   updated_at: string
-  created: boolean
-  linked: boolean
+  /**
+   * returning, created, linked: the login went through. blocked: the account is not active, nothing was
+   * written. stale: the identity moved or its user was deleted after the statement's snapshot; run it again.
+   */
+  outcome: 'returning' | 'created' | 'linked' | 'blocked' | 'stale'
 }
 
 const resolvedOf = (r: UserSqlRow): Resolved => ({
@@ -55,8 +60,8 @@ const resolvedOf = (r: UserSqlRow): Resolved => ({
     createdAt: new Date(r.created_at),
     updatedAt: new Date(r.updated_at),
   },
-  created: r.created,
-  linked: r.linked,
+  created: r.outcome === 'created',
+  linked: r.outcome === 'linked',
 })
 
 const ph = sql.placeholder
@@ -64,17 +69,25 @@ const ph = sql.placeholder
 const now = sql`${ph('now')}::timestamptz`
 
 /**
- * Every code login starts here, in one statement: refresh a known identity's session_key and count the
- * login; for an unknown one, when `create` (no unionid, so no other app's user to look for), insert the
- * user and then the identity (its foreign key is checked at the end of the statement). A concurrent first
- * login of the same person fails here on the unique index, and the retry finds the identity.
+ * Every code login starts here, in one statement. A known identity: lock its user row first (the lock order
+ * of db/locks.ts), and only if that user is active refresh the identity's session_key and count the login;
+ * a blocked user gets a `blocked` row and nothing is written. An unknown one, when `create` (no unionid, so
+ * no other app's user to look for): insert the user and then the identity (its foreign key is checked at the
+ * end of the statement). A concurrent first login of the same person fails here on the unique index, and the
+ * retry finds the identity.
  */
-const loginSql = sql`WITH touched AS (
-  UPDATE wechat_identities
+const loginSql = sql`WITH ident AS (
+  SELECT user_id FROM wechat_identities WHERE appid = ${ph('appid')} AND openid = ${ph('openid')}
+), owner AS (
+  SELECT u.* FROM users u JOIN ident ON u.id = ident.user_id FOR UPDATE OF u
+), touched AS (
+  UPDATE wechat_identities i
   SET session_key_enc = ${ph('sessionKeyEnc')},
-    unionid = coalesce(${ph('unionid')}, unionid), updated_at = ${now}
-  WHERE appid = ${ph('appid')} AND openid = ${ph('openid')}
-  RETURNING user_id
+    unionid = coalesce(${ph('unionid')}, i.unionid), updated_at = ${now}
+  FROM owner
+  WHERE i.appid = ${ph('appid')} AND i.openid = ${ph('openid')} AND i.user_id = owner.id
+    AND owner.status = 'active'
+  RETURNING i.user_id
 ), bumped AS (
   UPDATE users SET login_count = login_count + 1, last_login_at = ${now}
   FROM touched WHERE users.id = touched.user_id
@@ -82,7 +95,7 @@ const loginSql = sql`WITH touched AS (
 ), created AS (
   INSERT INTO users (id, login_count, last_login_at, created_at, updated_at)
   SELECT ${ph('userId')}, 1, ${now}, ${now}, ${now}
-  WHERE ${ph('create')}::boolean AND NOT EXISTS (SELECT 1 FROM touched)
+  WHERE ${ph('create')}::boolean AND NOT EXISTS (SELECT 1 FROM ident)
   RETURNING *
 ), identity AS (
   INSERT INTO wechat_identities
@@ -91,17 +104,21 @@ const loginSql = sql`WITH touched AS (
     ${ph('sessionKeyEnc')}, ${now}, ${now}
   FROM created
 )
-SELECT *, false AS created, false AS linked FROM bumped
-UNION ALL SELECT *, true, false FROM created`
+SELECT *, 'returning' AS outcome FROM bumped
+UNION ALL SELECT *, 'created' FROM created
+UNION ALL SELECT *, 'blocked' FROM owner WHERE owner.status <> 'active'
+UNION ALL SELECT owner.*, 'stale' FROM ident LEFT JOIN owner ON true
+  WHERE NOT EXISTS (SELECT 1 FROM touched) AND (owner.id IS NULL OR owner.status = 'active')`
 
 /**
  * A new identity with a unionid, run after the person's lock: link it to the user of the person's identity
- * in another app if there is one (and count the login), else create the user when allowed. The identity is
- * inserted before the user row is updated: the order in which the login statement locks them, so that the
- * two never wait on each other in a cycle.
+ * in another app if there is one (locking that user first, and only if it is active), else create the user
+ * when allowed.
  */
 const unionSql = sql`WITH sibling AS (
-  SELECT user_id FROM wechat_identities WHERE unionid = ${ph('unionid')} LIMIT 1
+  SELECT u.* FROM users u
+  WHERE u.id = (SELECT user_id FROM wechat_identities WHERE unionid = ${ph('unionid')} LIMIT 1)
+  FOR UPDATE
 ), created AS (
   INSERT INTO users (id, login_count, last_login_at, created_at, updated_at)
   SELECT ${ph('userId')}, 1, ${now}, ${now}, ${now}
@@ -110,27 +127,19 @@ const unionSql = sql`WITH sibling AS (
 ), identity AS (
   INSERT INTO wechat_identities
     (id, user_id, connection, appid, openid, unionid, session_key_enc, created_at, updated_at)
-  SELECT ${ph('identityId')}, owner.user_id, ${ph('connection')}, ${ph('appid')}, ${ph('openid')},
+  SELECT ${ph('identityId')}, owner.id, ${ph('connection')}, ${ph('appid')}, ${ph('openid')},
     ${ph('unionid')}, ${ph('sessionKeyEnc')}, ${now}, ${now}
-  FROM (SELECT user_id FROM sibling UNION ALL SELECT id FROM created) owner
+  FROM (SELECT id FROM sibling WHERE status = 'active' UNION ALL SELECT id FROM created) owner
   RETURNING user_id
 ), linked AS (
-  UPDATE users SET login_count = login_count + 1, last_login_at = ${now}
-  FROM sibling JOIN identity ON identity.user_id = sibling.user_id
-  WHERE users.id = sibling.user_id
+  UPDATE users SET login_count = users.login_count + 1, last_login_at = ${now}
+  FROM sibling JOIN identity ON identity.user_id = sibling.id
+  WHERE users.id = sibling.id
   RETURNING users.*
 )
-SELECT *, false AS created, true AS linked FROM linked
-UNION ALL SELECT *, true, false FROM created`
-
-const lockSql = sql`SELECT pg_advisory_xact_lock(hashtext(${ph('key')}))`
-
-/**
- * The advisory-lock key of one person: their unionid across apps, else their openid within one app. Every
- * writer that may create or move a person's identity (code and phone logins) locks this same key.
- */
-export const personLockKey = (appId: string, s: Pick<WeChatSession, 'openid' | 'unionid'>) =>
-  s.unionid ? `u:${s.unionid}` : `o:${appId}:${s.openid}`
+SELECT *, 'linked' AS outcome FROM linked
+UNION ALL SELECT *, 'created' FROM created
+UNION ALL SELECT *, 'blocked' FROM sibling WHERE status <> 'active'`
 
 const loginStatement = (db: Db) => prepareSql<UserSqlRow>(db, 'login_identity', loginSql)
 const statements = new WeakMap<Db, ReturnType<typeof loginStatement>>()
@@ -145,7 +154,7 @@ const signupDisabled = () =>
 function loginWithUnionid(db: Db, values: Record<string, unknown>, key: string) {
   return db.transaction(async (tx) => {
     const [, [row]] = await Promise.all([
-      prepareSql(tx, 'person_lock', lockSql)({ key }),
+      prepareSql(tx, 'person_lock', advisoryLockSql)({ key }),
       prepareSql<UserSqlRow>(tx, 'login_union_identity', unionSql)(values),
     ])
     return row
@@ -172,21 +181,31 @@ export async function resolveIdentity(
     identityId: o.randomId(),
     create: o.allowCreate && !s.unionid,
   }
-  for (let attempt = 0; ; attempt++) {
+  // A unique violation (another first login of this person inserted the identity first) or a stale snapshot
+  // (a phone login moved the identity, or the user was deleted, while we waited for the user's row lock):
+  // the next attempt sees the new state.
+  for (let attempt = 1; ; attempt++) {
+    let found: UserSqlRow | undefined
     try {
-      const [row] = await statement(values)
-      if (row) return resolvedOf(row)
-      if (!s.unionid) throw signupDisabled()
-      const union = await loginWithUnionid(
-        db,
-        { ...values, create: o.allowCreate },
-        personLockKey(connection.appId, s),
-      )
-      if (union) return resolvedOf(union)
-      throw signupDisabled()
+      ;[found] = await statement(values)
+      if (!found && s.unionid)
+        found = await loginWithUnionid(
+          db,
+          { ...values, create: o.allowCreate },
+          personLockKey(connection.appId, s),
+        )
     } catch (err) {
-      // Another first login of this person inserted the identity first: the retry touches it.
-      if (attempt > 0 || !isUniqueViolation(err)) throw err
+      if (attempt < 3 && isUniqueViolation(err)) continue
+      throw err
     }
+    if (!found) throw signupDisabled()
+    if (found.outcome === 'blocked') throw new AppError('user_blocked', 'This account is blocked.')
+    if (found.outcome !== 'stale') return resolvedOf(found)
+    if (attempt >= 3) throw staleTooOften()
   }
 }
+
+const staleTooOften = () =>
+  new AppError('database_unavailable', 'The account changed while logging in; try again.', {
+    retryAfter: 1,
+  })

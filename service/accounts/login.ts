@@ -1,10 +1,10 @@
 // Silent login: a wx.login code becomes an account and a token pair. Every outcome is audited.
 import { recordAudit, type AuditEvent } from '../audit'
 import type { Connection } from '../config'
+import { isForeignKeyViolation, toAppError } from '../db/errors'
 import { findConnection, wechatApp, type Deps } from '../deps'
 import { AppError } from '../errors'
-import { toAppError } from '../http/errors'
-import { createSession } from '../tokens/create-session'
+import { createSession, type SessionSource } from '../tokens/create-session'
 import type { SessionContext } from '../tokens/sessions'
 import { resolveIdentity, type Resolved } from './identities'
 import { publicUser, type PublicUser, type UserRow } from './users'
@@ -20,19 +20,22 @@ export interface LoginResult {
 export interface LoginInput extends SessionContext {
   connection: string
   code: string
+  /** Which API is logging in: only Authing's sessions renew through its refreshToken mutation. */
+  source?: SessionSource
 }
 
-/**
- * Issues a session and its tokens for a user who has just proved who they are. `audit`, when given, is
- * written in the session's own statement (see `audited`).
- */
-export async function issueTokens(
-  deps: Deps,
-  user: UserRow,
-  connection: Connection,
-  ctx: SessionContext,
-  audit?: AuditEvent,
-): Promise<LoginResult> {
+export interface IssueInput {
+  user: UserRow
+  connection: Connection
+  ctx: SessionContext
+  /** The login's success event, written in the session's own statement: no session exists without it. */
+  audit: AuditEvent
+  source?: SessionSource
+}
+
+/** Issues a session and its tokens for a user who has just proved who they are. */
+export async function issueTokens(deps: Deps, input: IssueInput): Promise<LoginResult> {
+  const { user, connection, ctx } = input
   if (user.status !== 'active') throw new AppError('user_blocked', 'This account is blocked.')
   const now = deps.now()
   const sessionId = deps.randomId()
@@ -41,10 +44,23 @@ export async function issueTokens(
   const [{ refreshToken }, { accessToken, expiresIn }] = await Promise.all([
     createSession(
       deps.db,
-      { sessionId, userId: user.id, connection: connection.id, ...ctx },
-      { now, refreshTtlSeconds: deps.config.refreshTokenTtlSeconds, randomId: deps.randomId },
-      audit,
-    ),
+      { sessionId, userId: user.id, connection: connection.id, source: input.source, ...ctx },
+      {
+        now,
+        // A session's first stretch already ends at its absolute end when that is the shorter.
+        refreshTtlSeconds: Math.min(
+          deps.config.refreshTokenTtlSeconds,
+          deps.config.sessionMaxLifetimeSeconds,
+        ),
+        randomId: deps.randomId,
+      },
+      input.audit,
+    ).catch((err: unknown) => {
+      // The user was deleted between finding the account and writing the session.
+      if (isForeignKeyViolation(err))
+        throw new AppError('user_not_found', 'The account was deleted while logging in.')
+      throw err
+    }),
     deps.accessTokens.sign({
       sub: user.id,
       sid: sessionId,
@@ -55,45 +71,34 @@ export async function issueTokens(
   return { user: publicUser(user), accessToken, refreshToken, tokenType: 'Bearer', expiresIn }
 }
 
+export interface LoginAttempt {
+  /** 'code' or 'phone'. */
+  method: string
+  connection: string
+  ctx: SessionContext
+}
+
 /** The `login.succeeded` event of a login, for `issueTokens` to write with the session. */
 export const loginSucceeded = (
-  method: string,
-  connectionId: string,
-  ctx: SessionContext,
+  attempt: LoginAttempt,
   userId: string,
   resolved: Pick<Resolved, 'created' | 'linked'>,
 ): AuditEvent => ({
   type: 'login.succeeded',
   userId,
-  connection: connectionId,
-  ip: ctx.ip,
-  detail: { method, created: resolved.created, linked: resolved.linked },
+  connection: attempt.connection,
+  ip: attempt.ctx.ip,
+  detail: { method: attempt.method, created: resolved.created, linked: resolved.linked },
 })
 
-/**
- * Runs a login, writing `login.succeeded` or `login.failed` to the audit log. A run that already wrote its
- * success event (with the session, through `issueTokens`) says so with `audited: true`.
- */
-export async function audited(
+/** Runs a login; a failure is written to the audit log as `login.failed` with the code the caller gets. */
+export async function auditFailure(
   deps: Deps,
-  method: string,
-  connectionId: string,
-  ctx: SessionContext,
-  run: () => Promise<{
-    result: LoginResult
-    resolved: Pick<Resolved, 'created' | 'linked'>
-    audited?: boolean
-  }>,
+  attempt: LoginAttempt,
+  run: () => Promise<LoginResult>,
 ): Promise<LoginResult> {
   try {
-    const { result, resolved, audited } = await run()
-    if (!audited)
-      await recordAudit(
-        deps.db,
-        loginSucceeded(method, connectionId, ctx, result.user.id, resolved),
-        deps.now(),
-      )
-    return result
+    return await run()
   } catch (err) {
     // The code the caller is answered with (a lost database is database_unavailable, not a bug).
     const code = toAppError(err)?.code ?? 'internal_error'
@@ -101,9 +106,9 @@ export async function audited(
       deps.db,
       {
         type: 'login.failed',
-        connection: connectionId.slice(0, 64),
-        ip: ctx.ip,
-        detail: { method, code },
+        connection: attempt.connection.slice(0, 64),
+        ip: attempt.ctx.ip,
+        detail: { method: attempt.method, code },
       },
       deps.now(),
     ).catch((auditErr: unknown) =>
@@ -115,7 +120,8 @@ export async function audited(
 
 export async function loginWithCode(deps: Deps, input: LoginInput): Promise<LoginResult> {
   const ctx = { ip: input.ip, userAgent: input.userAgent }
-  return audited(deps, 'code', input.connection, ctx, async () => {
+  const attempt = { method: 'code', connection: input.connection, ctx }
+  return auditFailure(deps, attempt, async () => {
     const connection = findConnection(deps.config, input.connection)
     const session = await deps.wechat.code2Session(wechatApp(connection), input.code)
     const resolved = await resolveIdentity(deps.db, connection, session, {
@@ -124,8 +130,11 @@ export async function loginWithCode(deps: Deps, input: LoginInput): Promise<Logi
       sessionKeyEnc: deps.sealer.seal(session.sessionKey, 'session_key'),
       allowCreate: !connection.loginOnly,
     })
-    const event = loginSucceeded('code', connection.id, ctx, resolved.user.id, resolved)
-    const result = await issueTokens(deps, resolved.user, connection, ctx, event)
-    return { result, resolved, audited: true }
+    const audit = loginSucceeded(
+      { ...attempt, connection: connection.id },
+      resolved.user.id,
+      resolved,
+    )
+    return issueTokens(deps, { user: resolved.user, connection, ctx, audit, source: input.source })
   })
 }

@@ -4,10 +4,11 @@ import { recordAudit } from '../audit'
 import type { Connection } from '../config'
 import { findConnection, wechatApp, type Deps } from '../deps'
 import { AppError } from '../errors'
+import type { SessionSource } from '../tokens/create-session'
 import type { SessionContext } from '../tokens/sessions'
 import type { WeChatSession } from '../wechat/client'
 import { decryptPhoneData } from '../wechat/decrypt'
-import { audited, issueTokens, type LoginResult } from './login'
+import { auditFailure, issueTokens, loginSucceeded, type LoginResult } from './login'
 import { bindToUser, phoneLoginAccount } from './phone-account'
 
 export interface PhoneInput {
@@ -18,7 +19,7 @@ export interface PhoneInput {
   encryptedData?: string
   iv?: string
 }
-export type PhoneLoginInput = SessionContext & PhoneInput
+export type PhoneLoginInput = SessionContext & PhoneInput & { source?: SessionSource }
 
 export interface PhoneNumber {
   /** E.164, e.g. +8613800138000. */
@@ -88,28 +89,19 @@ export async function readPhone(deps: Deps, input: PhoneInput): Promise<PhoneRea
 
 export async function loginWithPhone(deps: Deps, input: PhoneLoginInput): Promise<LoginResult> {
   const ctx = { ip: input.ip, userAgent: input.userAgent }
-  return audited(deps, 'phone', input.connection, ctx, async () => {
+  const attempt = { method: 'phone', connection: input.connection, ctx }
+  return auditFailure(deps, attempt, async () => {
     const connection = findConnection(deps.config, input.connection)
     const { number, session } = await fetchPhone(deps, connection, input, true)
-    const login = await phoneLoginAccount(deps, connection, session!, number.phone)
-    const base = { userId: login.user.id, connection: connection.id, ip: ctx.ip }
-    if (login.bound && !login.created)
-      await recordAudit(
-        deps.db,
-        { ...base, type: 'phone.bound', detail: { via: 'login' } },
-        deps.now(),
-      )
-    if (login.movedFrom)
-      await recordAudit(
-        deps.db,
-        {
-          ...base,
-          type: 'identity.linked',
-          detail: { reason: 'phone', fromUserId: login.movedFrom },
-        },
-        deps.now(),
-      )
-    return { result: await issueTokens(deps, login.user, connection, ctx), resolved: login }
+    const login = await phoneLoginAccount(deps, {
+      connection,
+      session: session!,
+      phone: number.phone,
+      ip: ctx.ip,
+    })
+    const audit = loginSucceeded({ ...attempt, connection: connection.id }, login.user.id, login)
+    const { user } = login
+    return issueTokens(deps, { user, connection, ctx, audit, source: input.source })
   })
 }
 

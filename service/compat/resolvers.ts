@@ -5,10 +5,10 @@ import type { Context } from 'hono'
 import { decodeJwt } from 'jose'
 import { recordAudit } from '../audit'
 import { sessions } from '../db/schema'
+import { toAppError } from '../db/errors'
 import { findConnection, type Deps } from '../deps'
 import { AppError, isAppError } from '../errors'
 import { sessionContext } from '../http/context'
-import { toAppError } from '../http/errors'
 import { loadMe } from '../routes/me'
 import { authingUser, fromAuthingGender } from './authing-user'
 import type { Bearer, Me, NativeApi } from './native'
@@ -91,18 +91,27 @@ export const resolvers = {
     }
   },
 
-  /** Authing's refreshToken renews the access token of the bearer's session, within the session's life. */
+  /**
+   * Authing's refreshToken renews the access token of the bearer's session, within the session's life. Its
+   * SDK has no refresh token, so only sessions made through the Authing routes may renew this way: for any
+   * other, a leaked access token would otherwise renew itself as long as the session lives.
+   */
   async refreshToken({ id }: Id, ctx: GraphqlContext) {
     const { deps } = ctx
     const auth = await ctx.bearer()
     own(id, auth)
     const now = deps.now()
     const [session] = await deps.db
-      .select({ expiresAt: sessions.expiresAt })
+      .select({ expiresAt: sessions.expiresAt, source: sessions.source })
       .from(sessions)
       .where(eq(sessions.id, auth.sessionId))
     if (!session || session.expiresAt <= now)
       throw new AppError('session_revoked', 'The session has expired; log in again.')
+    if (session.source !== 'authing')
+      throw new AppError(
+        'token_invalid',
+        'Only sessions that logged in through the Authing routes renew with refreshToken; use POST /v1/token.',
+      )
     const connection = findConnection(deps.config, auth.connection)
     const { accessToken } = await deps.accessTokens.sign({
       sub: auth.userId,

@@ -61,6 +61,7 @@ export function authingRestRoutes(
       const result = await loginWithCode(deps, {
         connection: connection.id,
         code: input.code,
+        source: 'authing',
         ...ctx,
       })
       return restOk(c, await loggedIn(result, connection.id), 'Logged in.')
@@ -70,6 +71,7 @@ export function authingRestRoutes(
       const { code, iv, encryptedData, phoneCode } = input
       const result = await loginWithPhone(deps, {
         connection: connection.id,
+        source: 'authing',
         code,
         ...(phoneCode ? { phoneCode } : { encryptedData, iv }),
         ...ctx,

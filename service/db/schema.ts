@@ -69,17 +69,26 @@ export const sessions = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     connection: text('connection').notNull(),
+    /**
+     * Which API made the session: 'native' or 'authing'. Only Authing's sessions renew their access token
+     * through Authing's refreshToken mutation (its SDK has no refresh token).
+     */
+    source: text('source').notNull().default('native'),
     createdAt: ts('created_at').notNull().defaultNow(),
     lastRefreshedAt: ts('last_refreshed_at').notNull().defaultNow(),
     /** The session ends here unless a refresh slides it forward. */
     expiresAt: ts('expires_at').notNull(),
     revokedAt: ts('revoked_at'),
-    /** 'logout' | 'refresh_token_reused' | 'user_deleted' | 'user_blocked' | 'admin' */
+    /** 'logout' | 'refresh_token_reused' | 'user_deleted' | 'user_blocked' | 'identity_moved' | 'admin' */
     revokedReason: text('revoked_reason'),
     ip: text('ip'),
     userAgent: text('user_agent'),
   },
-  (t) => [index('sessions_user_id_idx').on(t.userId)],
+  (t) => [
+    index('sessions_user_id_idx').on(t.userId),
+    // For pruning ended sessions (service/maintenance.ts).
+    index('sessions_expires_at_idx').on(t.expiresAt),
+  ],
 )
 
 /** Rotation lineage: every refresh token a session was given, by hash. `rotatedAt` null marks the live one. */
@@ -93,8 +102,13 @@ export const refreshTokens = pgTable(
     createdAt: ts('created_at').notNull().defaultNow(),
     expiresAt: ts('expires_at').notNull(),
     rotatedAt: ts('rotated_at'),
+    /** The hash of the token this one was rotated into: a retry within the reuse interval rotates that one. */
+    replacedBy: text('replaced_by'),
   },
-  (t) => [index('refresh_tokens_session_id_idx').on(t.sessionId)],
+  (t) => [
+    index('refresh_tokens_session_id_idx').on(t.sessionId),
+    index('refresh_tokens_expires_at_idx').on(t.expiresAt),
+  ],
 )
 
 export const signingKeys = pgTable('signing_keys', {
@@ -138,6 +152,7 @@ export const auditEvents = pgTable(
   (t) => [
     index('audit_events_user_id_idx').on(t.userId, t.id.desc()),
     index('audit_events_type_idx').on(t.type, t.id.desc()),
+    index('audit_events_created_at_idx').on(t.createdAt),
   ],
 )
 

@@ -17,7 +17,12 @@ export function tokenRoutes(deps: Deps) {
       const rotated = await rotateRefreshToken(
         deps.db,
         refreshToken,
-        { now: deps.now(), refreshTtlSeconds: deps.config.refreshTokenTtlSeconds },
+        {
+          now: deps.now(),
+          refreshTtlSeconds: deps.config.refreshTokenTtlSeconds,
+          maxLifetimeSeconds: deps.config.sessionMaxLifetimeSeconds,
+          reuseIntervalSeconds: deps.config.refreshReuseIntervalSeconds,
+        },
         sessionContext(c),
       )
       const connection = findConnection(deps.config, rotated.connection)

@@ -1,4 +1,4 @@
-// A new session, its first refresh token and, for a login, its audit event: one prepared statement.
+// A new session, its first refresh token and the login's audit event: one prepared statement.
 import { sql } from 'drizzle-orm'
 import type { AuditEvent } from '../audit'
 import { hashToken, randomToken } from '../crypto/random'
@@ -6,14 +6,17 @@ import type { Db } from '../db/client'
 import { auditEvents, refreshTokens, sessions } from '../db/schema'
 import type { SessionContext, SessionOptions } from './sessions'
 
+/** Which API made a session: only Authing's renew through its refreshToken mutation (compat/resolvers.ts). */
+export type SessionSource = 'native' | 'authing'
+
 const ph = sql.placeholder
 
 /**
- * The session and its first refresh token, and optionally the audit row of the login that made them, in
- * one prepared statement: atomic without a transaction, and one round trip where a transaction of two
- * unprepared inserts took six.
+ * The session, its first refresh token and the audit row of the login that made them, in one prepared
+ * statement: atomic without a transaction, and one round trip where a transaction of unprepared inserts
+ * took six.
  */
-function createStatement(db: Db, audited: boolean) {
+function createStatement(db: Db) {
   const session = db.$with('new_session').as(
     db
       .insert(sessions)
@@ -21,6 +24,7 @@ function createStatement(db: Db, audited: boolean) {
         id: ph('sessionId'),
         userId: ph('userId'),
         connection: ph('connection'),
+        source: ph('source'),
         createdAt: ph('now'),
         lastRefreshedAt: ph('now'),
         expiresAt: ph('expiresAt'),
@@ -29,17 +33,17 @@ function createStatement(db: Db, audited: boolean) {
       })
       .returning({ id: sessions.id }),
   )
-  const token = {
-    tokenHash: ph('tokenHash'),
-    sessionId: ph('sessionId'),
-    createdAt: ph('now'),
-    expiresAt: ph('expiresAt'),
-  }
-  if (!audited)
-    return db.with(session).insert(refreshTokens).values(token).prepare('create_session')
-  const tokenRow = db
-    .$with('new_refresh_token')
-    .as(db.insert(refreshTokens).values(token).returning({ sessionId: refreshTokens.sessionId }))
+  const tokenRow = db.$with('new_refresh_token').as(
+    db
+      .insert(refreshTokens)
+      .values({
+        tokenHash: ph('tokenHash'),
+        sessionId: ph('sessionId'),
+        createdAt: ph('now'),
+        expiresAt: ph('expiresAt'),
+      })
+      .returning({ sessionId: refreshTokens.sessionId }),
+  )
   return db
     .with(session, tokenRow)
     .insert(auditEvents)
@@ -52,55 +56,38 @@ function createStatement(db: Db, audited: boolean) {
       detail: sql`${ph('auditDetail')}`,
       createdAt: ph('now'),
     })
-    .prepare('create_session_audited')
+    .prepare('create_session')
 }
 
-type CreateStatement = ReturnType<typeof createStatement>
-const createStatements = new WeakMap<Db, { plain: CreateStatement; audited: CreateStatement }>()
+const createStatements = new WeakMap<Db, ReturnType<typeof createStatement>>()
 
-function createStatementsOf(db: Db) {
-  let found = createStatements.get(db)
-  if (!found) {
-    found = { plain: createStatement(db, false), audited: createStatement(db, true) }
-    createStatements.set(db, found)
-  }
-  return found
-}
-
-/**
- * Creates a session with its first refresh token. `audit`, when given, is written in the same statement
- * (a login's success event, so that no session exists without it).
- */
+/** Creates a session with its first refresh token, and writes `audit` in the same statement. */
 export async function createSession(
   db: Db,
-  input: { userId: string; connection: string; sessionId?: string } & SessionContext,
+  input: { userId: string; connection: string; sessionId?: string; source?: SessionSource } &
+    SessionContext,
   { now, refreshTtlSeconds, randomId }: SessionOptions,
-  audit?: AuditEvent,
+  audit: AuditEvent,
 ): Promise<{ sessionId: string; refreshToken: string }> {
+  let statement = createStatements.get(db)
+  if (!statement) createStatements.set(db, (statement = createStatement(db)))
   const sessionId = input.sessionId ?? randomId()
   const refreshToken = randomToken()
-  const values: Record<string, unknown> = {
+  await statement.execute({
     sessionId,
     userId: input.userId,
     connection: input.connection,
+    source: input.source ?? 'native',
     now,
     expiresAt: new Date(now.getTime() + refreshTtlSeconds * 1000),
     ip: input.ip ?? null,
     userAgent: input.userAgent?.slice(0, 512) ?? null,
     tokenHash: hashToken(refreshToken),
-  }
-  const statements = createStatementsOf(db)
-  if (!audit) {
-    await statements.plain.execute(values)
-  } else {
-    await statements.audited.execute({
-      ...values,
-      auditType: audit.type,
-      auditUserId: audit.userId ?? null,
-      auditConnection: audit.connection ?? null,
-      auditIp: audit.ip ?? null,
-      auditDetail: audit.detail ? JSON.stringify(audit.detail) : null,
-    })
-  }
+    auditType: audit.type,
+    auditUserId: audit.userId ?? null,
+    auditConnection: audit.connection ?? null,
+    auditIp: audit.ip ?? null,
+    auditDetail: audit.detail ? JSON.stringify(audit.detail) : null,
+  })
   return { sessionId, refreshToken }
 }

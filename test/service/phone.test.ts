@@ -2,7 +2,7 @@
 import { createCipheriv, randomBytes } from 'node:crypto'
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { auditEvents, users, wechatIdentities } from '../../service/db/schema'
+import { auditEvents, sessions, users, wechatIdentities } from '../../service/db/schema'
 import { APP_A, APP_B, APP_SOLO, createTestApp, type TestApp } from '../helpers/test-app'
 
 let t: TestApp
@@ -84,11 +84,18 @@ describe('phone login', () => {
     const byPhone = await phoneLogin('p-dan', 'shop', '13800138003')
     expect(byPhone.json.user.id).toBe(holder.json.user.id)
     expect((await t.login('p-dan', 'mall')).json.user.id).toBe(holder.json.user.id)
-    // The account left behind stays, without identities: its sessions keep working until they end.
+    // The account left behind stays, without identities; the sessions they had opened there end.
     const [left] = await t.db.select().from(users).where(eq(users.id, before.json.user.id))
     expect(left).toBeDefined()
     const me = await t.request('GET', '/v1/me', undefined, t.bearer(before.json.accessToken))
-    expect(me.json.user.identities).toEqual([])
+    expect(me.json.error.code).toBe('session_revoked')
+    const ended = await t.db.select().from(sessions).where(eq(sessions.userId, left!.id))
+    expect(ended.map((s) => s.revokedReason)).toEqual(['identity_moved', 'identity_moved'])
+    const identities = await t.db
+      .select()
+      .from(wechatIdentities)
+      .where(eq(wechatIdentities.userId, left!.id))
+    expect(identities).toEqual([])
   })
 
   it('gives concurrent phone logins of one phone by different people one account', async () => {
