@@ -10,6 +10,7 @@ import { openDatabase, type Database } from './db/client'
 import { migrate, readMigrationTags } from './db/migrate'
 import type { Deps } from './deps'
 import type { Logger } from './log'
+import { startPruning } from './maintenance'
 import { createAccessTokens } from './tokens/access-token'
 import { createKeyStore } from './tokens/signing-keys'
 import { createWeChatAccessTokens } from './wechat/access-tokens'
@@ -95,11 +96,13 @@ export async function bootstrap(config: Config, options: BootstrapOptions): Prom
     randomId,
     migrationTags: await readMigrationTags(),
   }
+  const pruning = startPruning(deps)
   return {
     deps,
     database,
     applied,
     async close() {
+      await pruning.stop()
       await wechat.close()
       await database.close()
     },

@@ -109,7 +109,8 @@ export function phoneLoginAccount(
       }
       const movedFrom = previous && previous !== userId ? previous : undefined
       const leaving = [...new Set(expected)].filter((id) => id !== userId)
-      if (leaving.length) await moveIdentities(tx, { from: leaving, to: userId, s, connection, now })
+      if (leaving.length)
+        await moveIdentities(tx, { from: leaving, to: userId, s, connection, now })
       const [user] = await tx
         .update(users)
         .set({ loginCount: sql`${users.loginCount} + 1`, lastLoginAt: now })

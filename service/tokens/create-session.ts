@@ -64,8 +64,12 @@ const createStatements = new WeakMap<Db, ReturnType<typeof createStatement>>()
 /** Creates a session with its first refresh token, and writes `audit` in the same statement. */
 export async function createSession(
   db: Db,
-  input: { userId: string; connection: string; sessionId?: string; source?: SessionSource } &
-    SessionContext,
+  input: {
+    userId: string
+    connection: string
+    sessionId?: string
+    source?: SessionSource
+  } & SessionContext,
   { now, refreshTtlSeconds, randomId }: SessionOptions,
   audit: AuditEvent,
 ): Promise<{ sessionId: string; refreshToken: string }> {

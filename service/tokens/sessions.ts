@@ -123,9 +123,13 @@ export async function rotateRefreshToken(
     const why = await diagnose(db, hash, options)
     if (why.kind !== 'rotatable') return refuse(db, why, options.now, ctx)
     if (attempt >= 2)
-      throw new AppError('database_unavailable', 'The session changed while refreshing; try again.', {
-        retryAfter: 1,
-      })
+      throw new AppError(
+        'database_unavailable',
+        'The session changed while refreshing; try again.',
+        {
+          retryAfter: 1,
+        },
+      )
   }
 }
 

@@ -181,6 +181,16 @@ export async function createTestApp(options: TestAppOptions = {}) {
       const code = await this.mintCode(user, connection)
       return request('POST', `/v1/connections/${connection}/login`, { code })
     },
+    /** A phone login: a fresh wx.login code and a simulator phone code for `phoneNumber` (national). */
+    async phoneLogin(user: string, phoneNumber: string, connection = connections[0]!.id) {
+      const code = await this.mintCode(user, connection)
+      const { appId } = byId(connection)
+      const minted = await simControl('/phone-codes', { appId, phoneNumber })
+      return request('POST', `/v1/connections/${connection}/login-by-phone`, {
+        code,
+        phoneCode: minted.code,
+      })
+    },
     bearer: (token: string) => ({ authorization: `Bearer ${token}` }),
     async close() {
       await server.close(2000)

@@ -1,0 +1,86 @@
+// Pruning what the service no longer needs: expired refresh tokens, sessions that ended a week ago, and audit
+// events past AUDIT_RETENTION_DAYS. Every instance prunes hourly, at its own minute; each batch is its own
+// short statement, so a backlog never holds long locks, and two instances pruning at once only find less.
+import { sql } from 'drizzle-orm'
+import type { Deps } from './deps'
+
+/** Ended sessions are kept this long, so the admin API still shows how a recent session ended. */
+export const ENDED_SESSION_KEEP_DAYS = 7
+const BATCH = 5000
+const EVERY_MS = 3600_000
+
+export interface Pruned {
+  refreshTokens: number
+  sessions: number
+  auditEvents: number
+}
+
+const day = 86_400_000
+
+/** Deletes rows matching `where` from `table`, a batch at a time; answers how many. */
+async function deleteInBatches(
+  deps: Pick<Deps, 'db'>,
+  table: string,
+  where: ReturnType<typeof sql>,
+) {
+  let total = 0
+  for (;;) {
+    const rows = await deps.db.execute(
+      sql`DELETE FROM ${sql.identifier(table)} WHERE ctid IN (
+        SELECT ctid FROM ${sql.identifier(table)} WHERE ${where} LIMIT ${BATCH}) RETURNING 1`,
+    )
+    const n = Array.isArray(rows) ? rows.length : (rows as { rows: unknown[] }).rows.length
+    total += n
+    if (n < BATCH) return total
+  }
+}
+
+/** One round of pruning, as of `deps.now()`. */
+export async function pruneExpired(deps: Pick<Deps, 'db' | 'now' | 'config'>): Promise<Pruned> {
+  const now = deps.now()
+  const endedBefore = new Date(now.getTime() - ENDED_SESSION_KEEP_DAYS * day).toISOString()
+  // A refresh token past its expiry can neither rotate nor reveal reuse: rotation refuses it either way.
+  const refreshTokens = await deleteInBatches(
+    deps,
+    'refresh_tokens',
+    sql`expires_at < ${now.toISOString()}`,
+  )
+  const sessions = await deleteInBatches(
+    deps,
+    'sessions',
+    sql`expires_at < ${endedBefore} OR revoked_at < ${endedBefore}`,
+  )
+  const days = deps.config.auditRetentionDays
+  const auditEvents = days
+    ? await deleteInBatches(
+        deps,
+        'audit_events',
+        sql`created_at < ${new Date(now.getTime() - days * day).toISOString()}`,
+      )
+    : 0
+  return { refreshTokens, sessions, auditEvents }
+}
+
+/** Runs `pruneExpired` hourly; `stop()` ends it and waits for a round under way. */
+export function startPruning(deps: Pick<Deps, 'db' | 'now' | 'config' | 'logger'>) {
+  let running: Promise<void> | undefined
+  const round = () => {
+    running ??= pruneExpired(deps)
+      .then((pruned) => deps.logger.info({ pruned }, 'pruned expired rows'))
+      .catch((err: unknown) => deps.logger.warn({ err }, 'pruning failed; trying again next hour'))
+      .finally(() => (running = undefined))
+  }
+  let timer: NodeJS.Timeout | undefined
+  // Instances started together do not all prune at the same minute.
+  const first = setTimeout(() => {
+    round()
+    timer = setInterval(round, EVERY_MS).unref()
+  }, Math.random() * EVERY_MS).unref()
+  return {
+    async stop() {
+      clearTimeout(first)
+      clearInterval(timer)
+      await running
+    },
+  }
+}
