@@ -26,6 +26,9 @@ describe('loadConfig', () => {
       wechatTimeoutMs: 5000,
       accessTokenTtlSeconds: 3600,
       refreshTokenTtlSeconds: 2592000,
+      sessionMaxLifetimeSeconds: 2592000,
+      refreshReuseIntervalSeconds: 10,
+      auditRetentionDays: 365,
       connections: [],
     })
     expect(c.databaseUrl).toBeUndefined()
@@ -90,6 +93,14 @@ describe('loadConfig', () => {
   it('rejects a repeated connection id', () => {
     const dup = { id: 'shop', appId: 'wx0000000000000001', appSecret: 'x' }
     expect(problems({ WECHAT_CONNECTIONS: JSON.stringify([dup, dup]) }).join()).toContain('repeats')
+  })
+
+  it('rejects two connections with one AppID, naming the first', () => {
+    const shop = { id: 'shop', appId: 'wx0000000000000001', appSecret: 'x' }
+    const twin = { ...shop, id: 'shop-again' }
+    expect(problems({ WECHAT_CONNECTIONS: JSON.stringify([shop, twin]) })).toEqual([
+      'WECHAT_CONNECTIONS[1] repeats the AppID wx0000000000000001 of connection "shop"',
+    ])
   })
 
   it('requires MASTER_KEY in production and accepts 32 bytes of base64', () => {
