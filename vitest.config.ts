@@ -6,6 +6,7 @@ const dbSuites = ['test/service/**/*.test.ts', 'test/client/**/*.test.ts', 'test
 
 export default defineConfig({
   test: {
+    globalSetup: ['test/helpers/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     projects: [

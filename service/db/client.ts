@@ -23,6 +23,8 @@ export interface DatabaseOptions {
   dataDir?: string
   /** postgres.js pool size. @default 5 */
   maxConnections?: number
+  /** PGlite only: start from this dump of a data directory (tests start from a migrated template). */
+  loadDataDir?: Blob
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -44,7 +46,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const db = drizzlePostgres(client, { schema }) as unknown as Db
     return { db, kind: 'postgres', close: () => client.end({ timeout: 5 }) }
   }
-  const client = options.dataDir ? new PGlite(options.dataDir) : new PGlite()
+  const client = new PGlite(options.dataDir, { loadDataDir: options.loadDataDir })
   await client.waitReady
   const db = drizzlePglite(client, { schema }) as unknown as Db
   return { db, kind: 'pglite', close: () => client.close() }

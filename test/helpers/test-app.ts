@@ -8,6 +8,7 @@ import { openDatabase } from '../../service/db/client'
 import { createLogger } from '../../service/log'
 import { startServer } from '../../service/server'
 import { startSimulator, type StartedSimulator } from '../../simulator/server'
+import { migratedPglite } from './pglite-template'
 import { assertNoSecretsLogged, configSecrets } from './secrets'
 
 export const APP_A = {
@@ -123,7 +124,9 @@ export async function createTestApp(options: TestAppOptions = {}) {
   }
   const config = loadConfig(env)
   const clock = new Clock(options.startAt)
-  const database = await openDatabase({ url: pg?.url, maxConnections: 20 })
+  const database = await openDatabase(
+    pg ? { url: pg.url, maxConnections: 20 } : { loadDataDir: await migratedPglite() },
+  )
   const service: Service = await bootstrap(config, { logger, now: clock.now, database })
   const server = await startServer(service, 0, '127.0.0.1')
 

@@ -88,6 +88,28 @@ describe('the docs', () => {
     }
   })
 
+  it('list no error code the service does not have', () => {
+    const api = read('docs/api.md')
+    const table = api.slice(api.indexOf('Error codes by status')).split('\n\n')[1]!
+    // The codes, not the words of the explanations in parentheses.
+    const codes = table.replace(/\([^)]*\)/g, '')
+    const documented = [...codes.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]!)
+    expect(documented.length).toBeGreaterThan(20)
+    expect(documented.filter((code) => !(code in errorStatus))).toEqual([])
+  })
+
+  it('document no environment variable loadConfig does not read', () => {
+    const config = read('service/config.ts')
+    const table = read('docs/configuration.md')
+      .split('\n')
+      .filter((l) => l.startsWith('| `'))
+    const documented = table.flatMap((row) =>
+      [...row.split('|')[1]!.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]!),
+    )
+    expect(documented.length).toBeGreaterThan(15)
+    expect(documented.filter((name) => !config.includes(name))).toEqual([])
+  })
+
   it('document every environment variable loadConfig reads', () => {
     const config = read('service/config.ts')
     const documented = read('docs/configuration.md')
