@@ -82,13 +82,20 @@ describe('SIGTERM', () => {
       await fetch(`${sim.url}/__sim/faults`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ path: '/sns/jscode2session', delayMs: 1500, times: 20 }),
+        body: JSON.stringify({ path: '/sns/jscode2session', delayMs: 5000, times: 20 }),
       })
-      // Twenty logins held in flight by a slow WeChat when the signal arrives.
+      const calls = async () => {
+        const res = await fetch(`${sim.url}/__sim/stats`)
+        const body = (await res.json()) as { calls: Record<string, number> }
+        return body.calls['/sns/jscode2session'] ?? 0
+      }
+      const before = await calls()
+      // Twenty logins held in flight by a slow WeChat when the signal arrives: it is sent once WeChat has
+      // seen all twenty, however slow the machine is.
       const inFlight = Promise.all(
         Array.from({ length: 20 }, (_, i) => login(service.url, `p${i}`)),
       )
-      await new Promise((r) => setTimeout(r, 500))
+      while ((await calls()) < before + 20) await new Promise((r) => setTimeout(r, 20))
       service.child.kill('SIGTERM')
       const answers = await inFlight
       expect(answers.map((r) => r.status)).toEqual(Array(20).fill(200))
