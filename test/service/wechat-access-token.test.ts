@@ -1,9 +1,9 @@
 // The shared WeChat access token: fetched once per appid, sealed in the database, refreshed in its last five
 // minutes, and replaced within WeChat's force_refresh limits when WeChat rejects it (wechat-api.md §2b).
 import { eq } from 'drizzle-orm'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { wechatAccessTokens } from '../../service/db/schema'
-import { APP_A, APP_SOLO, createTestApp, type TestApp } from '../helpers/test-app'
+import { APP_A, APP_B, APP_SOLO, createTestApp, type TestApp } from '../helpers/test-app'
 
 // Today at 08:00 UTC (16:00 in Shanghai): the quota tests need a known time of day, not a calendar date.
 const startAt = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 + 8 * 3600_000)
@@ -16,7 +16,11 @@ beforeAll(async () => {
 })
 afterAll(() => t.close())
 
-const appIds: Record<string, string> = { shop: APP_A.appId, solo: APP_SOLO.appId }
+const appIds: Record<string, string> = {
+  shop: APP_A.appId,
+  mall: APP_B.appId,
+  solo: APP_SOLO.appId,
+}
 let people = 0
 
 async function phoneLogin(connection = 'shop') {
@@ -50,17 +54,34 @@ async function advance(seconds: number) {
   await t.simControl('/clock', { advanceMs: seconds * 1000 })
 }
 
+/** No forced refresh on record for shop's token. */
+const resetForced = () =>
+  t.db
+    .update(wechatAccessTokens)
+    .set({ forcedDay: null, forcedCount: 0, lastForcedAt: null })
+    .where(eq(wechatAccessTokens.appid, APP_A.appId))
+
+// Each test starts from the same state, whatever ran before it (the suite passes shuffled): shop has a valid
+// token and no forced refresh on record, and the last one is more than 30 s ago for WeChat too.
+beforeEach(async () => {
+  await advance(31)
+  await resetForced()
+  expect((await phoneLogin()).status).toBe(200)
+  await resetForced()
+})
+
 describe('the WeChat access token', () => {
   it('is fetched once, by one caller of many at once, and reused for later phone logins', async () => {
-    const burst = await Promise.all(Array.from({ length: 10 }, () => phoneLogin()))
+    // mall's token is fetched by this test alone.
+    const before = await calls()
+    const burst = await Promise.all(Array.from({ length: 10 }, () => phoneLogin('mall')))
     expect(burst.map((r) => r.status)).toEqual(Array(10).fill(200))
-    for (let i = 0; i < 5; i++) expect((await phoneLogin()).status).toBe(200)
-    expect(await calls()).toEqual({ stable: 1, phone: 15 })
+    for (let i = 0; i < 5; i++) expect((await phoneLogin('mall')).status).toBe(200)
+    expect(await calls()).toEqual({ stable: before.stable + 1, phone: before.phone + 15 })
   })
 
   it('is kept per appid, sealed under MASTER_KEY, and never logged', async () => {
     expect((await phoneLogin('solo')).status).toBe(200)
-    expect((await calls()).stable).toBe(2)
     const shop = await row()
     const { accessToken, expiresAt } = await t.deps.wechatTokens.current(
       t.config.connections.find((c) => c.id === 'shop')!,
@@ -70,7 +91,7 @@ describe('the WeChat access token', () => {
     expect(t.deps.sealer.open(shop.tokenEnc, `wechat_access_token:${APP_A.appId}`)).toBe(
       accessToken,
     )
-    expect(expiresAt.getTime() - t.clock.now().getTime()).toBe(7200_000)
+    expect(expiresAt.getTime() - shop.fetchedAt.getTime()).toBe(7200_000)
     expect((await row(APP_SOLO.appId)).tokenEnc).not.toBe(shop.tokenEnc)
     expect(t.logs.join('\n')).not.toContain(accessToken)
   })
@@ -90,6 +111,8 @@ describe('the WeChat access token', () => {
 
   it('answers 503 wechat_unavailable with Retry-After rather than force twice within 30 s', async () => {
     await invalidate()
+    expect((await phoneLogin()).status).toBe(200)
+    await invalidate()
     const refused = await phoneLogin()
     expect(refused.status).toBe(503)
     expect(refused.json.error.code).toBe('wechat_unavailable')
@@ -101,17 +124,15 @@ describe('the WeChat access token', () => {
   })
 
   it('forces one refresh for many callers that saw the token rejected at once', async () => {
-    await advance(31)
     await invalidate()
     const before = await calls()
     const answers = await Promise.all(Array.from({ length: 5 }, () => phoneLogin()))
     expect(answers.map((r) => r.status)).toEqual(Array(5).fill(200))
     expect((await calls()).stable).toBe(before.stable + 1)
-    expect((await row()).forcedCount).toBe(3)
+    expect((await row()).forcedCount).toBe(1)
   })
 
   it('uses a token another instance already replaced, without forcing', async () => {
-    await advance(31)
     await invalidate()
     // Another instance got the new token and stored it, as its own replace() would.
     const res = await fetch(`${t.sim.url}/cgi-bin/stable_token`, {
@@ -133,23 +154,22 @@ describe('the WeChat access token', () => {
     const before = await calls()
     expect((await phoneLogin()).status).toBe(200)
     expect((await calls()).stable).toBe(before.stable)
-    expect((await row()).forcedCount).toBe(3)
+    expect((await row()).forcedCount).toBe(0)
   })
 
   it("stops forcing once the day's 20 forced refreshes are used, until the Shanghai day ends", async () => {
-    await advance(31)
     await t.db
       .update(wechatAccessTokens)
-      .set({ forcedCount: 20 })
+      .set({ forcedDay: today, forcedCount: 20 })
       .where(eq(wechatAccessTokens.appid, APP_A.appId))
     await invalidate()
     const refused = await phoneLogin()
     expect(refused.status).toBe(503)
     expect(refused.json.error.code).toBe('wechat_unavailable')
-    // 08:02 UTC is 16:02 in Shanghai: the quota comes back at midnight there, under 8 hours away.
+    // The quota comes back at midnight in Shanghai: 16:00 there when the clock started at 08:00 UTC.
+    const sinceStart = (t.clock.now().getTime() - startAt.getTime()) / 1000
     const retryAfter = Number(refused.headers.get('retry-after'))
-    expect(retryAfter).toBeGreaterThan(7 * 3600)
-    expect(retryAfter).toBeLessThanOrEqual(8 * 3600)
+    expect(retryAfter).toBe(Math.ceil(8 * 3600 - sinceStart))
     // A count from an earlier day does not hold back today's refreshes.
     await t.db
       .update(wechatAccessTokens)
@@ -160,7 +180,6 @@ describe('the WeChat access token', () => {
   })
 
   it('answers 503 wechat_unavailable when WeChat rejects the replaced token too', async () => {
-    await advance(31)
     await t.simControl('/faults', {
       path: '/wxa/business/getuserphonenumber',
       errcode: 40001,
@@ -174,7 +193,6 @@ describe('the WeChat access token', () => {
   })
 
   it('stops forcing for the day when WeChat answers that its quota is used (45009)', async () => {
-    await advance(31)
     await t.simControl('/faults', { path: '/cgi-bin/stable_token', errcode: 45009, times: 1 })
     await invalidate()
     const res = await phoneLogin()
