@@ -194,6 +194,9 @@ export async function createTestApp(options: TestAppOptions = {}) {
         phoneCode: minted.code,
       })
     },
+    /** A call to the admin API with the app's ADMIN_API_KEY. */
+    admin: (method: string, path: string, body?: unknown) =>
+      request(method, path, body, { authorization: `Bearer ${env.ADMIN_API_KEY}` }),
     bearer: (token: string) => ({ authorization: `Bearer ${token}` }),
     async close() {
       await server.close(2000)

@@ -8,8 +8,6 @@ import { APP_A, createTestApp, type TestApp } from '../helpers/test-app'
 const ADMIN_KEY = 'admin-key-for-tests-0123456789'
 
 let t: TestApp
-const admin = (method: string, path: string, body?: unknown) =>
-  t.request(method, path, body, { authorization: `Bearer ${ADMIN_KEY}` })
 
 beforeAll(async () => {
   t = await createTestApp({ env: { ADMIN_API_KEY: ADMIN_KEY, RATE_LIMIT_IP_PER_MINUTE: '0' } })
@@ -35,7 +33,7 @@ describe('GET /v1/admin/audit-events', () => {
     const seen: { id: number; userId: string }[] = []
     let cursor: string | null = null
     do {
-      const res = await admin(
+      const res = await t.admin(
         'GET',
         `/v1/admin/audit-events?userId=${id}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
       )
@@ -49,7 +47,7 @@ describe('GET /v1/admin/audit-events', () => {
 
   it('filters by type', async () => {
     await t.login('typed')
-    const res = await admin('GET', '/v1/admin/audit-events?type=login.succeeded&limit=100')
+    const res = await t.admin('GET', '/v1/admin/audit-events?type=login.succeeded&limit=100')
     expect(res.json.events.length).toBeGreaterThan(0)
     for (const e of res.json.events) expect(e.type).toBe('login.succeeded')
     expect(res.json.events[0]).toMatchObject({
@@ -60,8 +58,8 @@ describe('GET /v1/admin/audit-events', () => {
   })
 
   it('answers 400 invalid_request for a cursor of another listing', async () => {
-    const users = await admin('GET', '/v1/admin/users?limit=1')
-    const res = await admin('GET', `/v1/admin/audit-events?cursor=${users.json.nextCursor}`)
+    const users = await t.admin('GET', '/v1/admin/users?limit=1')
+    const res = await t.admin('GET', `/v1/admin/audit-events?cursor=${users.json.nextCursor}`)
     expect(res.status).toBe(400)
     expect(res.json.error.code).toBe('invalid_request')
   })
@@ -71,7 +69,7 @@ describe('POST /v1/admin/signing-keys/rotate', () => {
   it('signs with the new key while tokens of the old one still verify, both in the JWKS', async () => {
     const before = await t.login('rotated')
     const oldKid = kidOf(before.json.accessToken)
-    const res = await admin('POST', '/v1/admin/signing-keys/rotate')
+    const res = await t.admin('POST', '/v1/admin/signing-keys/rotate')
     expect(res.status).toBe(200)
     expect(res.json.kid).toEqual(expect.any(String))
     expect(res.json.kid).not.toBe(oldKid)
@@ -92,9 +90,9 @@ describe('POST /v1/admin/signing-keys/rotate', () => {
   it('drops a retired key from the JWKS once its last token has expired (TTL + 60 s)', async () => {
     const token = (await t.login('outlived')).json.accessToken
     const retired = kidOf(token)
-    const middle = (await admin('POST', '/v1/admin/signing-keys/rotate')).json.kid
+    const middle = (await t.admin('POST', '/v1/admin/signing-keys/rotate')).json.kid
     t.clock.advance(t.config.accessTokenTtlSeconds + 61)
-    const newest = (await admin('POST', '/v1/admin/signing-keys/rotate')).json.kid
+    const newest = (await t.admin('POST', '/v1/admin/signing-keys/rotate')).json.kid
     const kids = await jwksKids()
     expect(kids).not.toContain(retired)
     expect(kids).toEqual(expect.arrayContaining([middle, newest]))
@@ -107,12 +105,12 @@ describe('POST /v1/admin/signing-keys/rotate', () => {
 
 describe('GET /v1/admin/connections/{connection}/wechat-access-token', () => {
   it('hands out the shared WeChat access token, valid at WeChat, never cached, audited', async () => {
-    const res = await admin('GET', '/v1/admin/connections/shop/wechat-access-token')
+    const res = await t.admin('GET', '/v1/admin/connections/shop/wechat-access-token')
     expect(res.status).toBe(200)
     expect(res.headers.get('cache-control')).toBe('no-store')
     expect(res.json).toEqual({ accessToken: expect.any(String), expiresAt: expect.any(String) })
     expect(Date.parse(res.json.expiresAt)).toBeGreaterThan(t.clock.now().getTime())
-    const again = await admin('GET', '/v1/admin/connections/shop/wechat-access-token')
+    const again = await t.admin('GET', '/v1/admin/connections/shop/wechat-access-token')
     expect(again.json.accessToken).toBe(res.json.accessToken)
 
     // The customer's backend uses it as WeChat's own API expects.
@@ -137,7 +135,7 @@ describe('GET /v1/admin/connections/{connection}/wechat-access-token', () => {
   })
 
   it('answers 404 connection_not_found for an unknown connection', async () => {
-    const res = await admin('GET', '/v1/admin/connections/nope/wechat-access-token')
+    const res = await t.admin('GET', '/v1/admin/connections/nope/wechat-access-token')
     expect(res.status).toBe(404)
     expect(res.json.error.code).toBe('connection_not_found')
   })

@@ -8,8 +8,6 @@ import { APP_A, createTestApp, type TestApp } from '../helpers/test-app'
 const ADMIN_KEY = 'admin-key-for-tests-0123456789'
 
 let t: TestApp
-const admin = (method: string, path: string, body?: unknown) =>
-  t.request(method, path, body, { authorization: `Bearer ${ADMIN_KEY}` })
 
 beforeAll(async () => {
   t = await createTestApp({
@@ -43,7 +41,7 @@ describe('GET /v1/admin/users/{id}', () => {
     )
     const { id } = login.json.user
     await loginAs('shown', 'mall')
-    const res = await admin('GET', `/v1/admin/users/${id}`)
+    const res = await t.admin('GET', `/v1/admin/users/${id}`)
     expect(res.status).toBe(200)
     const { user } = res.json
     expect(user).toMatchObject({ id, status: 'active', loginCount: 2 })
@@ -93,7 +91,7 @@ describe('GET /v1/admin/users/{id}', () => {
   })
 
   it('answers 404 user_not_found for an unknown id', async () => {
-    const res = await admin('GET', '/v1/admin/users/no-such-user')
+    const res = await t.admin('GET', '/v1/admin/users/no-such-user')
     expect(res.status).toBe(404)
     expect(res.json.error.code).toBe('user_not_found')
   })
@@ -103,7 +101,7 @@ describe('PATCH /v1/admin/users/{id}', () => {
   it('blocks: login, refresh and existing access tokens are refused with 403 user_blocked', async () => {
     const before = await loginAs('blocked-one')
     const id = before.user.id
-    const res = await admin('PATCH', `/v1/admin/users/${id}`, { status: 'blocked' })
+    const res = await t.admin('PATCH', `/v1/admin/users/${id}`, { status: 'blocked' })
     expect(res.status).toBe(200)
     expect(res.json.user.status).toBe('blocked')
     expect(res.json.user.sessions[0].active).toBe(false)
@@ -125,8 +123,8 @@ describe('PATCH /v1/admin/users/{id}', () => {
   it('unblocks: login works again and sessions from before the block stay ended', async () => {
     const before = await loginAs('unblocked-one')
     const id = before.user.id
-    await admin('PATCH', `/v1/admin/users/${id}`, { status: 'blocked' })
-    const res = await admin('PATCH', `/v1/admin/users/${id}`, { status: 'active' })
+    await t.admin('PATCH', `/v1/admin/users/${id}`, { status: 'blocked' })
+    const res = await t.admin('PATCH', `/v1/admin/users/${id}`, { status: 'active' })
     expect(res.status).toBe(200)
     expect(res.json.user.status).toBe('active')
     expect(res.json.user.sessions[0]).toMatchObject({
@@ -149,18 +147,18 @@ describe('PATCH /v1/admin/users/{id}', () => {
 
   it('leaves an active user’s sessions alone when asked to make it active', async () => {
     const { user, accessToken } = await loginAs('already-active')
-    const res = await admin('PATCH', `/v1/admin/users/${user.id}`, { status: 'active' })
+    const res = await t.admin('PATCH', `/v1/admin/users/${user.id}`, { status: 'active' })
     expect(res.status).toBe(200)
     expect((await t.request('GET', '/v1/me', undefined, t.bearer(accessToken))).status).toBe(200)
     expect(await auditOf(user.id, 'user.unblocked')).toHaveLength(0)
   })
 
   it('answers 404 user_not_found for an unknown id and 400 for another status', async () => {
-    const missing = await admin('PATCH', '/v1/admin/users/no-such-user', { status: 'blocked' })
+    const missing = await t.admin('PATCH', '/v1/admin/users/no-such-user', { status: 'blocked' })
     expect(missing.status).toBe(404)
     expect(missing.json.error.code).toBe('user_not_found')
     const { user } = await loginAs('bad-status')
-    const bad = await admin('PATCH', `/v1/admin/users/${user.id}`, { status: 'deleted' })
+    const bad = await t.admin('PATCH', `/v1/admin/users/${user.id}`, { status: 'deleted' })
     expect(bad.status).toBe(400)
     expect(bad.json.error).toMatchObject({ code: 'invalid_request', field: 'status' })
   })
@@ -169,9 +167,9 @@ describe('PATCH /v1/admin/users/{id}', () => {
 describe('DELETE /v1/admin/users/{id}', () => {
   it('deletes the user and its data: 204, then 404, and its tokens stop working', async () => {
     const { user, accessToken } = await loginAs('deleted-one')
-    const res = await admin('DELETE', `/v1/admin/users/${user.id}`)
+    const res = await t.admin('DELETE', `/v1/admin/users/${user.id}`)
     expect(res.status).toBe(204)
-    expect((await admin('GET', `/v1/admin/users/${user.id}`)).json.error.code).toBe(
+    expect((await t.admin('GET', `/v1/admin/users/${user.id}`)).json.error.code).toBe(
       'user_not_found',
     )
     const me = await t.request('GET', '/v1/me', undefined, t.bearer(accessToken))
@@ -181,7 +179,7 @@ describe('DELETE /v1/admin/users/{id}', () => {
   })
 
   it('answers 404 user_not_found when there is no such user', async () => {
-    const res = await admin('DELETE', '/v1/admin/users/no-such-user')
+    const res = await t.admin('DELETE', '/v1/admin/users/no-such-user')
     expect(res.status).toBe(404)
     expect(res.json.error.code).toBe('user_not_found')
   })

@@ -12,8 +12,6 @@ const adminEnv = {
 }
 
 let t: TestApp
-const admin = (method: string, path: string, body?: unknown) =>
-  t.request(method, path, body, { authorization: `Bearer ${ADMIN_KEY}` })
 
 beforeAll(async () => {
   t = await createTestApp({ env: adminEnv })
@@ -49,7 +47,7 @@ describe('the admin key', () => {
   })
 
   it('answers with the key, with a request id', async () => {
-    const res = await admin('GET', '/v1/admin/users')
+    const res = await t.admin('GET', '/v1/admin/users')
     expect(res.status).toBe(200)
     expect(res.headers.get('x-request-id')).toBeTruthy()
   })
@@ -77,7 +75,7 @@ describe('GET /v1/admin/users', () => {
     const { user } = await loginAs('phone-owner')
     await t.db.update(users).set({ phone: '+8613900139000' }).where(eq(users.id, user.id))
     for (const phone of ['+8613900139000', '13900139000', '139 0013 9000']) {
-      const res = await admin('GET', `/v1/admin/users?phone=${encodeURIComponent(phone)}`)
+      const res = await t.admin('GET', `/v1/admin/users?phone=${encodeURIComponent(phone)}`)
       expect(res.status).toBe(200)
       expect(res.json.users.map((u: { id: string }) => u.id)).toEqual([user.id])
       expect(res.json.users[0].phone).toBe('+8613900139000')
@@ -89,11 +87,11 @@ describe('GET /v1/admin/users', () => {
     const login = await t.request('POST', '/v1/connections/shop/login', { code: minted.code })
     const id = login.json.user.id
     await loginAs('ids-owner', 'mall') // the same person through the unionid
-    const byOpenid = await admin('GET', `/v1/admin/users?openid=${minted.openid}`)
+    const byOpenid = await t.admin('GET', `/v1/admin/users?openid=${minted.openid}`)
     expect(byOpenid.json.users.map((u: { id: string }) => u.id)).toEqual([id])
-    const byUnionid = await admin('GET', `/v1/admin/users?unionid=${minted.unionid}`)
+    const byUnionid = await t.admin('GET', `/v1/admin/users?unionid=${minted.unionid}`)
     expect(byUnionid.json.users.map((u: { id: string }) => u.id)).toEqual([id])
-    const nobody = await admin('GET', '/v1/admin/users?openid=no-such-openid')
+    const nobody = await t.admin('GET', '/v1/admin/users?openid=no-such-openid')
     expect(nobody.json).toEqual({ users: [], nextCursor: null })
   })
 
@@ -105,9 +103,9 @@ describe('GET /v1/admin/users', () => {
       named[nickname] = user.id
     }
     const search = async (prefix: string) =>
-      (await admin('GET', `/v1/admin/users?nickname=${encodeURIComponent(prefix)}`)).json.users.map(
-        (u: { nickname: string }) => u.nickname,
-      )
+      (
+        await t.admin('GET', `/v1/admin/users?nickname=${encodeURIComponent(prefix)}`)
+      ).json.users.map((u: { nickname: string }) => u.nickname)
     expect(await search('50%')).toEqual(['50%off'])
     expect(await search('ab_')).toEqual(['ab_c'])
     expect((await search('ab')).sort()).toEqual(['ab_c', 'abxc'])
@@ -122,7 +120,7 @@ describe('GET /v1/admin/users', () => {
     let cursor: string | null = null
     do {
       const query: string = cursor ? `limit=3&cursor=${cursor}` : 'limit=3'
-      const res = await admin('GET', `/v1/admin/users?${query}`)
+      const res = await t.admin('GET', `/v1/admin/users?${query}`)
       expect(res.status).toBe(200)
       expect(res.json.users.length).toBeLessThanOrEqual(3)
       seen.push(...res.json.users)
@@ -144,9 +142,9 @@ describe('GET /v1/admin/users', () => {
     ]
     for (const [i, id] of ids.entries())
       await t.db.insert(users).values({ id, createdAt: sql`${times[i]}::timestamptz` })
-    const first = await admin('GET', '/v1/admin/users?limit=1')
-    const second = await admin('GET', `/v1/admin/users?limit=1&cursor=${first.json.nextCursor}`)
-    const third = await admin('GET', `/v1/admin/users?limit=1&cursor=${second.json.nextCursor}`)
+    const first = await t.admin('GET', '/v1/admin/users?limit=1')
+    const second = await t.admin('GET', `/v1/admin/users?limit=1&cursor=${first.json.nextCursor}`)
+    const third = await t.admin('GET', `/v1/admin/users?limit=1&cursor=${second.json.nextCursor}`)
     expect([first, second, third].map((r) => r.json.users[0].id)).toEqual([
       'micro-c',
       'micro-b',
@@ -165,7 +163,7 @@ describe('GET /v1/admin/users', () => {
       'phone=12345',
       'nick=ab',
     ]) {
-      const res = await admin('GET', `/v1/admin/users?${query}`)
+      const res = await t.admin('GET', `/v1/admin/users?${query}`)
       expect(res.status, query).toBe(400)
       expect(res.json.error.code).toBe('invalid_request')
     }
@@ -174,10 +172,10 @@ describe('GET /v1/admin/users', () => {
   it('pages 20 users by default and at most 100', async () => {
     const bulk = Array.from({ length: 110 }, (_, i) => ({ id: `bulk-${i}` }))
     await t.db.insert(users).values(bulk)
-    const res = await admin('GET', '/v1/admin/users')
+    const res = await t.admin('GET', '/v1/admin/users')
     expect(res.json.users).toHaveLength(20)
     expect(res.json.nextCursor).toEqual(expect.any(String))
-    const max = await admin('GET', '/v1/admin/users?limit=100')
+    const max = await t.admin('GET', '/v1/admin/users?limit=100')
     expect(max.json.users).toHaveLength(100)
   })
 })

@@ -16,15 +16,9 @@ beforeAll(async () => {
 })
 afterAll(() => t.close())
 
-async function phoneLogin(user: string, phoneNumber: string) {
-  const code = await t.mintCode(user, 'shop')
-  const minted = await t.simControl('/phone-codes', { appId: APP_A.appId, phoneNumber })
-  return t.request('POST', '/v1/connections/shop/login-by-phone', { code, phoneCode: minted.code })
-}
-
 describe('DELETE /v1/me', () => {
   it('removes the user, its identities and sessions, and answers 204', async () => {
-    const login = await phoneLogin('del-ada', '13300133000')
+    const login = await t.phoneLogin('del-ada', '13300133000')
     await t.login('del-ada', 'mall')
     const id = login.json.user.id
     const res = await t.request('DELETE', '/v1/me', undefined, t.bearer(login.json.accessToken))
@@ -61,7 +55,7 @@ describe('DELETE /v1/me', () => {
   })
 
   it('keeps a user.deleted audit event without personal data', async () => {
-    const login = await phoneLogin('del-cy', '13300133001')
+    const login = await t.phoneLogin('del-cy', '13300133001')
     const auth = t.bearer(login.json.accessToken)
     await t.request('PATCH', '/v1/me', { nickname: 'Cyrano' }, auth)
     const minted = await t.simControl('/login-codes', { appId: APP_A.appId, user: 'del-cy' })
@@ -83,9 +77,9 @@ describe('DELETE /v1/me', () => {
   })
 
   it('frees the phone and lets the same person start again as a new account', async () => {
-    const login = await phoneLogin('del-di', '13300133002')
+    const login = await t.phoneLogin('del-di', '13300133002')
     await t.request('DELETE', '/v1/me', undefined, t.bearer(login.json.accessToken))
-    const again = await phoneLogin('del-di', '13300133002')
+    const again = await t.phoneLogin('del-di', '13300133002')
     expect(again.status).toBe(200)
     expect(again.json.user.id).not.toBe(login.json.user.id)
     expect(again.json.user.phone).toBe('+8613300133002')

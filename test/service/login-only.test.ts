@@ -17,20 +17,6 @@ beforeAll(async () => {
 })
 afterAll(() => t.close())
 
-const appIds: Record<string, string> = {
-  shop: APP_A.appId,
-  mall: APP_B.appId,
-  solo: APP_SOLO.appId,
-}
-
-async function phoneLogin(user: string, connection: string, phoneNumber: string) {
-  const code = await t.mintCode(user, connection)
-  const minted = await t.simControl('/phone-codes', { appId: appIds[connection], phoneNumber })
-  return t.request('POST', `/v1/connections/${connection}/login-by-phone`, {
-    code,
-    phoneCode: minted.code,
-  })
-}
 
 async function rowCounts() {
   const [u] = await t.db.select({ n: count() }).from(users)
@@ -49,7 +35,7 @@ describe('Login Only Mode', () => {
 
   it('refuses a phone login of a new person with an unknown phone, writing no rows', async () => {
     const before = await rowCounts()
-    const res = await phoneLogin('stranger', 'solo', '13500135000')
+    const res = await t.phoneLogin('stranger', '13500135000', 'solo')
     expect(res.status).toBe(403)
     expect(res.json.error.code).toBe('signup_disabled')
     expect(await rowCounts()).toEqual(before)
@@ -75,9 +61,9 @@ describe('Login Only Mode', () => {
   })
 
   it('admits by phone a new WeChat identity whose phone has an account', async () => {
-    const signedUp = await phoneLogin('phone-owner', 'shop', '13500135001')
+    const signedUp = await t.phoneLogin('phone-owner', '13500135001', 'shop')
     const before = await rowCounts()
-    const res = await phoneLogin('phone-owner-solo', 'solo', '13500135001')
+    const res = await t.phoneLogin('phone-owner-solo', '13500135001', 'solo')
     expect(res.status).toBe(200)
     expect(res.json.user.id).toBe(signedUp.json.user.id)
     expect(await rowCounts()).toEqual({ ...before, identities: before.identities + 1 })
@@ -90,7 +76,7 @@ describe('Login Only Mode', () => {
   it('binds a new phone to a known person logging in by phone, creating no account', async () => {
     const signedUp = await t.login('known', 'shop')
     const before = await rowCounts()
-    const res = await phoneLogin('known', 'mall', '13500135002')
+    const res = await t.phoneLogin('known', '13500135002', 'mall')
     expect(res.status).toBe(200)
     expect(res.json.user).toMatchObject({ id: signedUp.json.user.id, phone: '+8613500135002' })
     expect((await rowCounts()).users).toBe(before.users)

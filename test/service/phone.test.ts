@@ -23,12 +23,6 @@ async function phoneCode(connection: string, phoneNumber: string, countryCode = 
   return (await t.simControl('/phone-codes', { appId, phoneNumber, countryCode })).code as string
 }
 
-async function phoneLogin(user: string, connection: string, phoneNumber: string) {
-  const code = await t.mintCode(user, connection)
-  const body = { code, phoneCode: await phoneCode(connection, phoneNumber) }
-  return t.request('POST', `/v1/connections/${connection}/login-by-phone`, body)
-}
-
 const userByPhone = async (phone: string) =>
   (await t.db.select().from(users).where(eq(users.phone, phone)))[0]
 
@@ -42,7 +36,7 @@ function encrypt(sessionKey: string, plaintext: unknown) {
 
 describe('phone login', () => {
   it('creates an account holding the phone in E.164 on the first phone login', async () => {
-    const res = await phoneLogin('p-ann', 'shop', '13800138000')
+    const res = await t.phoneLogin('p-ann', '13800138000', 'shop')
     expect(res.status).toBe(200)
     expect(res.json).toMatchObject({ tokenType: 'Bearer', expiresIn: 3600 })
     expect(res.json.user.phone).toBe('+8613800138000')
@@ -58,8 +52,8 @@ describe('phone login', () => {
   })
 
   it('lands a second WeChat identity with the same phone on the same account', async () => {
-    const inShop = await phoneLogin('p-ben', 'shop', '13800138001')
-    const inSolo = await phoneLogin('p-ben-elsewhere', 'solo', '13800138001')
+    const inShop = await t.phoneLogin('p-ben', '13800138001', 'shop')
+    const inSolo = await t.phoneLogin('p-ben-elsewhere', '13800138001', 'solo')
     expect(inSolo.status).toBe(200)
     expect(inSolo.json.user.id).toBe(inShop.json.user.id)
     const identities = await t.db
@@ -71,17 +65,17 @@ describe('phone login', () => {
 
   it('binds the phone to the account a code login made, creating no other user', async () => {
     const first = await t.login('p-cat', 'shop')
-    const byPhone = await phoneLogin('p-cat', 'shop', '13800138002')
+    const byPhone = await t.phoneLogin('p-cat', '13800138002', 'shop')
     expect(byPhone.json.user.id).toBe(first.json.user.id)
     expect(byPhone.json.user.phone).toBe('+8613800138002')
     expect(byPhone.json.user.loginCount).toBe(2)
   })
 
   it('moves a WeChat identity to the account that holds the phone, with its unionid siblings', async () => {
-    const holder = await phoneLogin('p-dan-phone', 'solo', '13800138003')
+    const holder = await t.phoneLogin('p-dan-phone', '13800138003', 'solo')
     const before = await t.login('p-dan', 'shop')
     await t.login('p-dan', 'mall')
-    const byPhone = await phoneLogin('p-dan', 'shop', '13800138003')
+    const byPhone = await t.phoneLogin('p-dan', '13800138003', 'shop')
     expect(byPhone.json.user.id).toBe(holder.json.user.id)
     expect((await t.login('p-dan', 'mall')).json.user.id).toBe(holder.json.user.id)
     // The account left behind stays, without identities; the sessions they had opened there end.
@@ -100,7 +94,7 @@ describe('phone login', () => {
 
   it('gives concurrent phone logins of one phone by different people one account', async () => {
     const answers = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => phoneLogin(`p-crowd-${i}`, 'solo', '13800138004')),
+      Array.from({ length: 10 }, (_, i) => t.phoneLogin(`p-crowd-${i}`, '13800138004', 'solo')),
     )
     expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200))
     expect(new Set(answers.map((a) => a.json.user.id)).size).toBe(1)
@@ -112,7 +106,7 @@ describe('phone login', () => {
   })
 
   it('audits the login with method phone and keeps the number out of the audit log', async () => {
-    const res = await phoneLogin('p-eve', 'shop', '13800138005')
+    const res = await t.phoneLogin('p-eve', '13800138005', 'shop')
     const events = await t.db
       .select()
       .from(auditEvents)
@@ -287,7 +281,7 @@ describe('POST /v1/me/phone', () => {
   })
 
   it('answers 409 phone_taken when another account holds the phone', async () => {
-    await phoneLogin('m-ned', 'shop', '13600136002')
+    await t.phoneLogin('m-ned', '13600136002', 'shop')
     const other = await t.login('m-olga', 'shop')
     const body = { phoneCode: await phoneCode('shop', '13600136002') }
     const res = await t.request('POST', '/v1/me/phone', body, t.bearer(other.json.accessToken))
