@@ -1,7 +1,9 @@
 // Phone numbers: reading one from WeChat (a phone code, or legacy encryptedData under the session_key), phone
 // login and binding a phone to the signed-in user (the account rules are in phone-account.ts). Stored in E.164.
+import { and, eq } from 'drizzle-orm'
 import { recordAudit } from '../audit'
 import type { Connection } from '../config'
+import { wechatIdentities } from '../db/schema'
 import { findConnection, wechatApp, type Deps } from '../deps'
 import { AppError } from '../errors'
 import type { SessionContext } from '../tokens/sessions'
@@ -47,12 +49,16 @@ function checkForm(input: PhoneInput, codeRequired: boolean) {
     throw invalid(`code: required${legacy ? ' with encryptedData' : ''} (from wx.login).`)
 }
 
-/** The number, and the WeChat session when a code came along. */
+/**
+ * The number, and the WeChat session when a code came along. The phone code must be the person's whose
+ * openid goes with it: the login code's, else `owner` (the signed-in user's identity in this app).
+ */
 async function fetchPhone(
   deps: Deps,
   connection: Connection,
   input: PhoneInput,
   codeRequired: boolean,
+  owner?: string,
 ): Promise<{ number: PhoneNumber; session?: WeChatSession }> {
   checkForm(input, codeRequired)
   const app = wechatApp(connection)
@@ -63,7 +69,7 @@ async function fetchPhone(
   // decryptPhoneData checks it on data the client sent, so 400 invalid_encrypted_data.
   const got = phoneCode
     ? await deps.wechatTokens.withToken(connection, (token) =>
-        deps.wechat.getPhoneNumber(app, token, phoneCode),
+        deps.wechat.getPhoneNumber(app, token, phoneCode, session?.openid ?? owner),
       )
     : decryptPhoneData({
         sessionKey: session!.sessionKey,
@@ -113,6 +119,19 @@ export async function loginWithPhone(deps: Deps, input: PhoneLoginInput): Promis
   })
 }
 
+/**
+ * The signed-in user's openid in this app, when there is exactly one: two (people merged by a phone) leave
+ * no single person for WeChat to check the phone code against.
+ */
+async function ownOpenid(deps: Deps, userId: string, appId: string) {
+  const rows = await deps.db
+    .select({ openid: wechatIdentities.openid })
+    .from(wechatIdentities)
+    .where(and(eq(wechatIdentities.userId, userId), eq(wechatIdentities.appid, appId)))
+    .limit(2)
+  return rows.length === 1 ? rows[0]!.openid : undefined
+}
+
 /** Binds a phone to the signed-in user: 409 phone_taken if another account holds it; idempotent otherwise. */
 export async function bindPhone(
   deps: Deps,
@@ -120,7 +139,8 @@ export async function bindPhone(
   input: PhoneInput & SessionContext,
 ): Promise<PhoneNumber> {
   const connection = findConnection(deps.config, input.connection)
-  const { number } = await fetchPhone(deps, connection, input, false)
+  const owner = await ownOpenid(deps, userId, connection.appId)
+  const { number } = await fetchPhone(deps, connection, input, false, owner)
   const now = deps.now()
   const changed = await bindToUser(deps, userId, number.phone, now)
   if (changed)
