@@ -13,6 +13,8 @@ export interface Connection {
   readonly loginOnly: boolean
   /** Authing's app id (`x-authing-app-id`) that maps to this connection in the compatibility layer. */
   readonly authingAppId?: string
+  /** Accept the legacy `{encryptedData, iv}` phone form (authing-wxapp-sdk sends only that). */
+  readonly legacyPhoneData: boolean
 }
 
 export interface DatabaseParts {
@@ -44,6 +46,8 @@ export interface Config {
   readonly rateLimitConnectionPerMinute: number // RATE_LIMIT_CONNECTION_PER_MINUTE, default 6000
   /** Take the client IP from CloudFront-Viewer-Address (only when reachable through CloudFront alone). */
   readonly trustCloudFrontViewerAddress: boolean // TRUST_CLOUDFRONT_VIEWER_ADDRESS, default false
+  /** Rejected legacy encryptedData per WeChat identity per hour, across instances; then refused. */
+  readonly legacyPhoneFailuresPerHour: number // LEGACY_PHONE_FAILURES_PER_HOUR, default 5
   readonly production: boolean // NODE_ENV === 'production'
 }
 
@@ -58,6 +62,7 @@ const connectionSchema = z.strictObject({
   appSecret: z.string().min(1, 'must not be empty'),
   loginOnly: z.boolean().default(false),
   authingAppId: z.string().min(1).optional(),
+  legacyPhoneData: z.boolean().default(true),
 })
 
 type Env = Record<string, string | undefined>
@@ -116,6 +121,9 @@ function readConnections(env: Env, p: Problems): Connection[] {
       appSecret: env.WECHAT_APP_SECRET ?? '',
       loginOnly: boolean(env, 'WECHAT_LOGIN_ONLY', p),
       ...(env.WECHAT_AUTHING_APP_ID ? { authingAppId: env.WECHAT_AUTHING_APP_ID } : {}),
+      ...(env.WECHAT_LEGACY_PHONE_DATA
+        ? { legacyPhoneData: boolean(env, 'WECHAT_LEGACY_PHONE_DATA', p) }
+        : {}),
     })
   }
   const connections: Connection[] = []
@@ -210,6 +218,7 @@ export function loadConfig(env: Env): Config {
       p,
     ),
     trustCloudFrontViewerAddress: boolean(env, 'TRUST_CLOUDFRONT_VIEWER_ADDRESS', p),
+    legacyPhoneFailuresPerHour: integer(env, 'LEGACY_PHONE_FAILURES_PER_HOUR', 5, 1, 1000, p),
     production,
   }
   if (p.list.length) throw new ConfigError(p.list)

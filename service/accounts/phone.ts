@@ -8,7 +8,7 @@ import { findConnection, wechatApp, type Deps } from '../deps'
 import { AppError } from '../errors'
 import type { SessionContext } from '../tokens/sessions'
 import type { WeChatSession } from '../wechat/client'
-import { decryptPhoneData } from '../wechat/decrypt'
+import { readLegacyPhone } from './legacy-phone'
 import { audited, issueTokens, type LoginResult } from './login'
 import { bindToUser, phoneLoginAccount } from './phone-account'
 
@@ -61,21 +61,24 @@ async function fetchPhone(
   owner?: string,
 ): Promise<{ number: PhoneNumber; session?: WeChatSession }> {
   checkForm(input, codeRequired)
+  if (input.phoneCode === undefined && !connection.legacyPhoneData)
+    throw new AppError(
+      'legacy_phone_data_disabled',
+      'This connection takes phone numbers only as phoneCode (from the getPhoneNumber button), not encryptedData and iv.',
+    )
   const app = wechatApp(connection)
   // The free login code first: when it fails, no paid phone-code call is spent (§3: charged per success).
   const session = input.code ? await deps.wechat.code2Session(app, input.code) : undefined
   const phoneCode = input.phoneCode
   // getPhoneNumber checks watermark.appid itself: a mismatch there is WeChat's answer, so 502 wechat_error;
-  // decryptPhoneData checks it on data the client sent, so 400 invalid_encrypted_data.
+  // the legacy form checks it on data the client sent, so 400 invalid_encrypted_data.
   const got = phoneCode
     ? await deps.wechatTokens.withToken(connection, (token) =>
         deps.wechat.getPhoneNumber(app, token, phoneCode, session?.openid ?? owner),
       )
-    : decryptPhoneData({
-        sessionKey: session!.sessionKey,
+    : await readLegacyPhone(deps, connection, session!, {
         iv: input.iv!,
         encryptedData: input.encryptedData!,
-        appId: connection.appId,
       })
   const { phoneNumber, purePhoneNumber, countryCode } = got
   return { number: { phone: got.e164, phoneNumber, purePhoneNumber, countryCode }, session }
