@@ -30,6 +30,8 @@ export interface Config {
   readonly publicUrl: string // PUBLIC_URL, default http://localhost:$PORT; the JWT issuer
   /** DATABASE_URL, or one built from DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PASSWORD; absent: PGlite. */
   readonly databaseUrl?: string
+  /** DB_SSL_CA: a PEM file of the CA to trust for the database's TLS instead of Amazon RDS's bundle. */
+  readonly databaseCaFile?: string
   readonly dataDir: string // DATA_DIR, default .data
   readonly wechatApiBaseUrl: string // WECHAT_API_BASE_URL, default https://api.weixin.qq.com
   readonly wechatTimeoutMs: number // WECHAT_TIMEOUT_MS, default 5000
@@ -199,6 +201,7 @@ export function loadConfig(env: Env): Config {
     port,
     publicUrl,
     databaseUrl: readDatabaseUrl(env, p),
+    databaseCaFile: env.DB_SSL_CA || undefined,
     dataDir: env.DATA_DIR || '.data',
     wechatApiBaseUrl,
     wechatTimeoutMs: integer(env, 'WECHAT_TIMEOUT_MS', 5000, 100, 60000, p),
