@@ -8,6 +8,7 @@ import { createSealer } from './crypto/seal'
 import { randomId } from './crypto/random'
 import { openDatabase, type Database } from './db/client'
 import { migrate, readMigrationTags } from './db/migrate'
+import { explainTlsFailure } from './db/tls'
 import type { Deps } from './deps'
 import type { Logger } from './log'
 import { startPruning } from './maintenance'
@@ -56,8 +57,12 @@ export async function bootstrap(config: Config, options: BootstrapOptions): Prom
     (await openDatabase({
       url: config.databaseUrl,
       dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'pglite'),
+      caFile: config.databaseCaFile,
     }))
-  const applied = await migrate(database.db)
+  // The first statement opens the first connection: a refused certificate surfaces here.
+  const applied = await migrate(database.db).catch((err: unknown) => {
+    throw explainTlsFailure(err, config.databaseCaFile)
+  })
   logger.info(
     { applied, database: database.kind },
     applied.length ? 'applied migrations' : 'migrations up to date',

@@ -13,6 +13,8 @@ export interface Connection {
   readonly loginOnly: boolean
   /** Authing's app id (`x-authing-app-id`) that maps to this connection in the compatibility layer. */
   readonly authingAppId?: string
+  /** Accept the legacy `{encryptedData, iv}` phone form (authing-wxapp-sdk sends only that). */
+  readonly legacyPhoneData: boolean
 }
 
 export interface DatabaseParts {
@@ -28,6 +30,8 @@ export interface Config {
   readonly publicUrl: string // PUBLIC_URL, default http://localhost:$PORT; the JWT issuer
   /** DATABASE_URL, or one built from DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PASSWORD; absent: PGlite. */
   readonly databaseUrl?: string
+  /** DB_SSL_CA: a PEM file of the CA to trust for the database's TLS instead of Amazon RDS's bundle. */
+  readonly databaseCaFile?: string
   readonly dataDir: string // DATA_DIR, default .data
   readonly wechatApiBaseUrl: string // WECHAT_API_BASE_URL, default https://api.weixin.qq.com
   readonly wechatTimeoutMs: number // WECHAT_TIMEOUT_MS, default 5000
@@ -50,6 +54,8 @@ export interface Config {
   readonly rateLimitConnectionPerMinute: number // RATE_LIMIT_CONNECTION_PER_MINUTE, default 6000
   /** Take the client IP from CloudFront-Viewer-Address (only when reachable through CloudFront alone). */
   readonly trustCloudFrontViewerAddress: boolean // TRUST_CLOUDFRONT_VIEWER_ADDRESS, default false
+  /** Rejected legacy encryptedData per WeChat identity per hour, across instances; then refused. */
+  readonly legacyPhoneFailuresPerHour: number // LEGACY_PHONE_FAILURES_PER_HOUR, default 5
   readonly production: boolean // NODE_ENV === 'production'
 }
 
@@ -64,6 +70,7 @@ const connectionSchema = z.strictObject({
   appSecret: z.string().min(1, 'must not be empty'),
   loginOnly: z.boolean().default(false),
   authingAppId: z.string().min(1).optional(),
+  legacyPhoneData: z.boolean().default(true),
 })
 
 type Env = Record<string, string | undefined>
@@ -122,6 +129,9 @@ function readConnections(env: Env, p: Problems): Connection[] {
       appSecret: env.WECHAT_APP_SECRET ?? '',
       loginOnly: boolean(env, 'WECHAT_LOGIN_ONLY', p),
       ...(env.WECHAT_AUTHING_APP_ID ? { authingAppId: env.WECHAT_AUTHING_APP_ID } : {}),
+      ...(env.WECHAT_LEGACY_PHONE_DATA
+        ? { legacyPhoneData: boolean(env, 'WECHAT_LEGACY_PHONE_DATA', p) }
+        : {}),
     })
   }
   const connections: Connection[] = []
@@ -200,6 +210,7 @@ export function loadConfig(env: Env): Config {
     port,
     publicUrl,
     databaseUrl: readDatabaseUrl(env, p),
+    databaseCaFile: env.DB_SSL_CA || undefined,
     dataDir: env.DATA_DIR || '.data',
     wechatApiBaseUrl,
     wechatTimeoutMs: integer(env, 'WECHAT_TIMEOUT_MS', 5000, 100, 60000, p),
@@ -222,6 +233,7 @@ export function loadConfig(env: Env): Config {
       p,
     ),
     trustCloudFrontViewerAddress: boolean(env, 'TRUST_CLOUDFRONT_VIEWER_ADDRESS', p),
+    legacyPhoneFailuresPerHour: integer(env, 'LEGACY_PHONE_FAILURES_PER_HOUR', 5, 1, 1000, p),
     production,
   }
   if (p.list.length) throw new ConfigError(p.list)

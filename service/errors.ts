@@ -8,6 +8,7 @@ export const errorStatus = {
   invalid_code: 400,
   invalid_phone_code: 400,
   invalid_encrypted_data: 400,
+  legacy_phone_data_disabled: 400,
   unsupported_media_type: 415,
   payload_too_large: 413,
   token_missing: 401,

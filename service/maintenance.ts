@@ -1,5 +1,5 @@
-// Pruning what the service no longer needs: expired refresh tokens, sessions that ended a week ago, and audit
-// events past AUDIT_RETENTION_DAYS. Every instance prunes hourly, at its own minute; each batch is its own
+// Pruning what the service no longer needs: expired refresh tokens, sessions that ended a week ago, audit
+// events past AUDIT_RETENTION_DAYS, and legacy-phone failure counts whose window is long over. Every instance prunes hourly, at its own minute; each batch is its own
 // short statement, so a backlog never holds long locks, and two instances pruning at once only find less.
 import { sql } from 'drizzle-orm'
 import type { Deps } from './deps'
@@ -13,6 +13,7 @@ export interface Pruned {
   refreshTokens: number
   sessions: number
   auditEvents: number
+  legacyPhoneFailures: number
 }
 
 const day = 86_400_000
@@ -58,7 +59,13 @@ export async function pruneExpired(deps: Pick<Deps, 'db' | 'now' | 'config'>): P
         sql`created_at < ${new Date(now.getTime() - days * day).toISOString()}`,
       )
     : 0
-  return { refreshTokens, sessions, auditEvents }
+  // A failure window older than a day counts nothing any more (the cap's window is an hour).
+  const legacyPhoneFailures = await deleteInBatches(
+    deps,
+    'legacy_phone_failures',
+    sql`window_started_at < ${new Date(now.getTime() - day).toISOString()}`,
+  )
+  return { refreshTokens, sessions, auditEvents, legacyPhoneFailures }
 }
 
 /** Runs `pruneExpired` hourly; `stop()` ends it and waits for a round under way. */

@@ -28,7 +28,7 @@ const schemas = {
   app: z.object({ appId: text, secret: text, openPlatform: text.optional() }),
   user: z.object({ appId: text, user: text }),
   users: z.object({ appId: text, users: z.array(text).min(1).max(maxBatch) }),
-  phoneCode: z.object(phone),
+  phoneCode: z.object({ ...phone, user: text.optional() }),
   encryptedPhone: z.object({ ...phone, user: text }),
   appId: z.object({ appId: text }),
   clock: z.object({ advanceMs: z.number().int() }),
@@ -74,8 +74,8 @@ export function controlRoutes(state: SimState): Hono {
     return c.json({ codes: users.map((user) => state.mintLoginCode(sim, user)) }, 201)
   })
   app.post('/phone-codes', async (c) => {
-    const { appId, phoneNumber, countryCode } = await read(c, schemas.phoneCode)
-    return c.json({ code: state.mintPhoneCode(known(appId), phoneNumber, countryCode) }, 201)
+    const { appId, phoneNumber, countryCode, user } = await read(c, schemas.phoneCode)
+    return c.json({ code: state.mintPhoneCode(known(appId), phoneNumber, countryCode, user) }, 201)
   })
   app.post('/encrypted-phone', async (c) => {
     const { appId, user, phoneNumber, countryCode } = await read(c, schemas.encryptedPhone)

@@ -28,6 +28,8 @@ interface PhoneCode {
   appId: string
   phoneNumber: string
   countryCode: string
+  /** The person who tapped the button; absent for a code minted without naming one. */
+  openid?: string
   issuedAt: number
   used: boolean
 }
@@ -96,19 +98,27 @@ export class SimState {
     return this.identity(app, record.user)
   }
 
-  mintPhoneCode(app: SimApp, phoneNumber: string, countryCode: string): string {
+  /** `user`: whose button tap made the code, so that a caller's `openid` can be checked against it. */
+  mintPhoneCode(app: SimApp, phoneNumber: string, countryCode: string, user?: string): string {
     this.sweep(this.phoneCodes)
     const code = wire.newPhoneCode()
+    const openid = user === undefined ? undefined : wire.openidFor(app.appId, user)
     const record = { appId: app.appId, phoneNumber, countryCode, issuedAt: this.now(), used: false }
-    this.phoneCodes.set(code, record)
+    this.phoneCodes.set(code, openid ? { ...record, openid } : record)
     return code
   }
 
-  /** 40029 for a wrong, used or expired code; 40013 when the token's appid is not the code's (§3). */
-  redeemPhoneCode(appId: string, code: string) {
+  /**
+   * 40029 for a wrong, used or expired code; 40013 when the token's appid is not the code's (§3). With the
+   * optional `openid` WeChat checks the code is that person's; its page names no errcode of its own for a
+   * mismatch, so the code is answered as invalid for this caller, 40029, and stays unused.
+   */
+  redeemPhoneCode(appId: string, code: string, openid?: string) {
     const record = this.phoneCodes.get(code)
     if (!record || record.used || this.expired(record)) throw new wire.WxError(40029)
     if (record.appId !== appId) throw new wire.WxError(40013)
+    if (openid !== undefined && record.openid !== undefined && openid !== record.openid)
+      throw new wire.WxError(40029)
     record.used = true
     return wire.phoneInfo(record.phoneNumber, record.countryCode, appId, this.now())
   }

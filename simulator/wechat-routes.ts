@@ -77,12 +77,13 @@ export function wechatRoutes(state: SimState, closing: AbortSignal): Hono {
     return sendWeChat(c, state.tokens.basic(sim.appId))
   })
 
-  // The optional `openid` in the body (sent by WxJava) is accepted and ignored.
+  // The optional `openid` (sent by WxJava) must be the person whose button tap made the code (§3).
   app.post('/wxa/business/getuserphonenumber', async (c) => {
     const appId = state.tokens.check(c.req.query('access_token'))
     const body = await jsonBody(c)
     if (typeof body.code !== 'string' || !body.code) throw new WxError(40029)
-    const phone_info = state.redeemPhoneCode(appId, body.code)
+    if (body.openid !== undefined && typeof body.openid !== 'string') throw new WxError(47001)
+    const phone_info = state.redeemPhoneCode(appId, body.code, body.openid)
     return sendWeChat(c, { errcode: 0, errmsg: 'ok', phone_info })
   })
 

@@ -1,13 +1,15 @@
 // Phone numbers: reading one from WeChat (a phone code, or legacy encryptedData under the session_key), phone
 // login and binding a phone to the signed-in user (the account rules are in phone-account.ts). Stored in E.164.
+import { and, eq } from 'drizzle-orm'
 import { recordAudit } from '../audit'
 import type { Connection } from '../config'
+import { wechatIdentities } from '../db/schema'
 import { findConnection, wechatApp, type Deps } from '../deps'
 import { AppError } from '../errors'
 import type { SessionSource } from '../tokens/create-session'
 import type { SessionContext } from '../tokens/sessions'
 import type { WeChatSession } from '../wechat/client'
-import { decryptPhoneData } from '../wechat/decrypt'
+import { readLegacyPhone } from './legacy-phone'
 import { auditFailure, issueTokens, loginSucceeded, type LoginResult } from './login'
 import { bindToUser, phoneLoginAccount } from './phone-account'
 
@@ -48,29 +50,36 @@ function checkForm(input: PhoneInput, codeRequired: boolean) {
     throw invalid(`code: required${legacy ? ' with encryptedData' : ''} (from wx.login).`)
 }
 
-/** The number, and the WeChat session when a code came along. */
+/**
+ * The number, and the WeChat session when a code came along. The phone code must be the person's whose
+ * openid goes with it: the login code's, else `owner` (the signed-in user's identity in this app).
+ */
 async function fetchPhone(
   deps: Deps,
   connection: Connection,
   input: PhoneInput,
   codeRequired: boolean,
+  owner?: string,
 ): Promise<{ number: PhoneNumber; session?: WeChatSession }> {
   checkForm(input, codeRequired)
+  if (input.phoneCode === undefined && !connection.legacyPhoneData)
+    throw new AppError(
+      'legacy_phone_data_disabled',
+      'This connection takes phone numbers only as phoneCode (from the getPhoneNumber button), not encryptedData and iv.',
+    )
   const app = wechatApp(connection)
   // The free login code first: when it fails, no paid phone-code call is spent (§3: charged per success).
   const session = input.code ? await deps.wechat.code2Session(app, input.code) : undefined
   const phoneCode = input.phoneCode
   // getPhoneNumber checks watermark.appid itself: a mismatch there is WeChat's answer, so 502 wechat_error;
-  // decryptPhoneData checks it on data the client sent, so 400 invalid_encrypted_data.
+  // the legacy form checks it on data the client sent, so 400 invalid_encrypted_data.
   const got = phoneCode
     ? await deps.wechatTokens.withToken(connection, (token) =>
-        deps.wechat.getPhoneNumber(app, token, phoneCode),
+        deps.wechat.getPhoneNumber(app, token, phoneCode, session?.openid ?? owner),
       )
-    : decryptPhoneData({
-        sessionKey: session!.sessionKey,
+    : await readLegacyPhone(deps, connection, session!, {
         iv: input.iv!,
         encryptedData: input.encryptedData!,
-        appId: connection.appId,
       })
   const { phoneNumber, purePhoneNumber, countryCode } = got
   return { number: { phone: got.e164, phoneNumber, purePhoneNumber, countryCode }, session }
@@ -105,6 +114,19 @@ export async function loginWithPhone(deps: Deps, input: PhoneLoginInput): Promis
   })
 }
 
+/**
+ * The signed-in user's openid in this app, when there is exactly one: two (people merged by a phone) leave
+ * no single person for WeChat to check the phone code against.
+ */
+async function ownOpenid(deps: Deps, userId: string, appId: string) {
+  const rows = await deps.db
+    .select({ openid: wechatIdentities.openid })
+    .from(wechatIdentities)
+    .where(and(eq(wechatIdentities.userId, userId), eq(wechatIdentities.appid, appId)))
+    .limit(2)
+  return rows.length === 1 ? rows[0]!.openid : undefined
+}
+
 /** Binds a phone to the signed-in user: 409 phone_taken if another account holds it; idempotent otherwise. */
 export async function bindPhone(
   deps: Deps,
@@ -112,7 +134,8 @@ export async function bindPhone(
   input: PhoneInput & SessionContext,
 ): Promise<PhoneNumber> {
   const connection = findConnection(deps.config, input.connection)
-  const { number } = await fetchPhone(deps, connection, input, false)
+  const owner = await ownOpenid(deps, userId, connection.appId)
+  const { number } = await fetchPhone(deps, connection, input, false, owner)
   const now = deps.now()
   const changed = await bindToUser(deps, userId, number.phone, now)
   if (changed)

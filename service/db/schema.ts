@@ -7,6 +7,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -156,6 +157,23 @@ export const auditEvents = pgTable(
   ],
 )
 
+/**
+ * Rejected legacy encryptedData per WeChat identity, shared by every instance: the cap that keeps a caller
+ * from probing their session_key's CBC decryption. One row per identity that ever sent data, reset an hour
+ * after the window's first failure.
+ */
+export const legacyPhoneFailures = pgTable(
+  'legacy_phone_failures',
+  {
+    appid: text('appid').notNull(),
+    openid: text('openid').notNull(),
+    windowStartedAt: ts('window_started_at').notNull(),
+    /** Attempts in the window not (yet) proven good: charged before decrypting, refunded on success. */
+    failures: integer('failures').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.appid, t.openid] })],
+)
+
 export const schema = {
   users,
   wechatIdentities,
@@ -164,4 +182,5 @@ export const schema = {
   signingKeys,
   wechatAccessTokens,
   auditEvents,
+  legacyPhoneFailures,
 }

@@ -24,7 +24,13 @@ export interface WeChatClient {
     app: WeChatApp,
     options?: { forceRefresh?: boolean },
   ): Promise<{ accessToken: string; expiresIn: number }>
-  getPhoneNumber(app: WeChatApp, accessToken: string, phoneCode: string): Promise<PhoneInfo>
+  /** `openid`: whose phone code it must be; WeChat then refuses another person's code (40029). */
+  getPhoneNumber(
+    app: WeChatApp,
+    accessToken: string,
+    phoneCode: string,
+    openid?: string,
+  ): Promise<PhoneInfo>
   close(): Promise<void>
 }
 export interface WeChatClientOptions {
@@ -137,12 +143,12 @@ export function createWeChatClient(options: WeChatClientOptions): WeChatClient {
       return { accessToken, expiresIn }
     },
 
-    async getPhoneNumber(app, accessToken, phoneCode) {
+    async getPhoneNumber(app, accessToken, phoneCode, openid) {
       if (!text(phoneCode) || phoneCode.length > maxCodeLength)
         throw new AppError('invalid_phone_code', 'The phone code is missing or malformed.')
       const ctx = context(app, 'getuserphonenumber')
       const path = `/wxa/business/getuserphonenumber?access_token=${encodeURIComponent(accessToken)}`
-      const data = await call(ctx, path, { code: phoneCode })
+      const data = await call(ctx, path, openid ? { code: phoneCode, openid } : { code: phoneCode })
       if (failed(data)) throw mapWeChatError(Number(data.errcode), data.errmsg, ctx)
       return readPhoneInfo(data.phone_info, app.appId)
     },

@@ -1,5 +1,7 @@
 // Legacy encryptedData (wx.getUserInfo, old getPhoneNumber): AES-128-CBC/PKCS#7 under the session_key, then the
-// watermark check the doc requires (open-ability/signature.md; wechat-api.md §4).
+// watermark checks the doc requires (open-ability/signature.md; wechat-api.md §4). Every rejection is the same
+// error with the same message: an answer that told bad padding from bad plaintext would be a CBC padding
+// oracle, through which a caller forges data under their own session_key (a victim's phone number).
 import { createDecipheriv } from 'node:crypto'
 import { AppError } from '../errors'
 import { toE164 } from './phone'
@@ -11,43 +13,73 @@ export interface EncryptedInput {
   encryptedData: string
   /** The app the data must be for: `watermark.appid` has to equal it. */
   appId: string
+  /** The service's clock: `watermark.timestamp` (the user's tap) must be recent. */
+  now: Date
 }
 
-const invalid = (check: string) =>
-  new AppError('invalid_encrypted_data', `Encrypted data rejected: ${check}.`)
+/**
+ * How old the user's tap may be: the login code that comes with the data lives 5 minutes too (§1). A tap
+ * "in the future" (WeChat's clock ahead of ours) is no replay, so only age is bounded.
+ */
+export const WATERMARK_MAX_AGE_SECONDS = 300
+
+/** Why the data was refused: for the log only, never for the answer. */
+export type RejectReason =
+  | 'session_key'
+  | 'iv'
+  | 'length'
+  | 'padding'
+  | 'json'
+  | 'watermark_appid'
+  | 'watermark_stale'
+  | 'no_phone'
+
+export class EncryptedDataRejected extends AppError {
+  constructor(readonly reason: RejectReason) {
+    super(
+      'invalid_encrypted_data',
+      'The encrypted phone data could not be used; get a new code, encryptedData and iv, or send a phoneCode.',
+    )
+  }
+}
 
 function base64(value: unknown): Buffer {
   return typeof value === 'string' ? Buffer.from(value, 'base64') : Buffer.alloc(0)
 }
 
-export function decryptWeChatData(input: EncryptedInput): Record<string, unknown> {
+function decrypt(input: EncryptedInput): string {
   // The official demos check these lengths first (IllegalAesKey -41001, IllegalIv -41002).
   const key = base64(input.sessionKey)
-  if (key.length !== 16) throw invalid('the session key is not 16 bytes of base64')
+  if (key.length !== 16) throw new EncryptedDataRejected('session_key')
   const iv = base64(input.iv)
-  if (iv.length !== 16) throw invalid('the iv is not 16 bytes of base64')
+  if (iv.length !== 16) throw new EncryptedDataRejected('iv')
   const data = base64(input.encryptedData)
-  if (data.length === 0 || data.length % 16 !== 0)
-    throw invalid('the ciphertext is not a whole number of 16-byte blocks')
-
-  let plaintext: string
+  if (data.length === 0 || data.length % 16 !== 0) throw new EncryptedDataRejected('length')
   try {
     const decipher = createDecipheriv('aes-128-cbc', key, iv) // setAutoPadding(true): PKCS#7
-    plaintext = Buffer.concat([decipher.update(data), decipher.final()]).toString('utf8')
+    return Buffer.concat([decipher.update(data), decipher.final()]).toString('utf8')
   } catch {
-    throw invalid('the padding is wrong (wrong session key or iv, or altered data)')
+    throw new EncryptedDataRejected('padding')
   }
+}
+
+export function decryptWeChatData(input: EncryptedInput): Record<string, unknown> {
   let parsed: unknown
   try {
-    parsed = JSON.parse(plaintext)
-  } catch {
-    throw invalid('the plaintext is not JSON (wrong session key or iv?)')
+    parsed = JSON.parse(decrypt(input))
+  } catch (err) {
+    if (err instanceof EncryptedDataRejected) throw err
+    throw new EncryptedDataRejected('json')
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-    throw invalid('the plaintext is not a JSON object')
+    throw new EncryptedDataRejected('json')
   // "the caller must check watermark.appid == own appid" (IllegalBuffer -41003 in the demos).
-  const watermark = (parsed as { watermark?: { appid?: unknown } }).watermark
-  if (watermark?.appid !== input.appId) throw invalid('the watermark is for another app')
+  const watermark = (parsed as { watermark?: { appid?: unknown; timestamp?: unknown } }).watermark
+  if (watermark?.appid !== input.appId) throw new EncryptedDataRejected('watermark_appid')
+  // A fresh tap, so that data captured once (or forged slowly) cannot be replayed later.
+  const age = input.now.getTime() / 1000 - Number(watermark.timestamp)
+  if (typeof watermark.timestamp !== 'number' || !(age <= WATERMARK_MAX_AGE_SECONDS))
+    throw new EncryptedDataRejected('watermark_stale')
   return parsed as Record<string, unknown>
 }
 
@@ -66,12 +98,12 @@ export function decryptPhoneData(input: EncryptedInput): DecryptedPhone {
     typeof purePhoneNumber !== 'string' ||
     (typeof countryCode !== 'string' && typeof countryCode !== 'number')
   )
-    throw invalid('it carries no phone number')
+    throw new EncryptedDataRejected('no_phone')
   let e164: string
   try {
     e164 = toE164(countryCode, purePhoneNumber)
   } catch {
-    throw invalid('the phone number in it is malformed')
+    throw new EncryptedDataRejected('no_phone')
   }
   return {
     e164,

@@ -76,7 +76,13 @@ const rules: Record<WeChatApi, Record<number, Rule>> = {
     40001: tokenInvalid,
     42001: tokenInvalid,
     41001: tokenInvalid,
-    40013: misconfigured, // the token and the code belong to different appids
+    // The token and the phone code belong to different appids (§3). Our token is the connection's own (a
+    // wrong AppID fails at stable_token first), so the code came from another Mini Program: the caller's
+    // bad input, not an operator's alarm.
+    40013: {
+      code: 'invalid_phone_code',
+      message: 'The phone code was issued to another Mini Program.',
+    },
     48001: misconfigured, // api unauthorized: the app is not certified or lacks the paid phone feature
     45011: rateLimited,
   },

@@ -107,6 +107,8 @@ describe.runIf(usePostgres() && postgresBinDir())('the container start path', ()
     env.PORT = String(port)
     // The stack points the service at WeChat; here, at the simulator.
     env.WECHAT_API_BASE_URL = sim.url
+    // RDS's certificate chains to the CA bundle the service trusts by default; this server's, to a private CA.
+    env.DB_SSL_CA = pg.caFile!
 
     service = await spawnService(env, { entry: cmd[1], testDefaults: false })
     const { code } = (await fetch(`${sim.url}/__sim/login-codes`, {

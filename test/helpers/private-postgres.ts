@@ -2,7 +2,7 @@
 // for real without touching the machine's shared server. Needs the PostgreSQL server binaries.
 import { execFile } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
-import { chmod, chown, mkdtemp, rm } from 'node:fs/promises'
+import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -20,14 +20,32 @@ export function postgresBinDir(): string | undefined {
 
 export interface PrivatePostgres {
   url: string
+  /** With `ssl`: the PEM of the private CA that signed the server's certificate (for 127.0.0.1). */
+  caFile?: string
   stop(): Promise<void>
   start(): Promise<void>
   destroy(): Promise<void>
 }
 
 export interface PrivatePostgresOptions {
-  /** Serve TLS with a self-signed certificate, as RDS requires TLS. */
+  /** Serve TLS, as RDS requires, with a certificate for 127.0.0.1 signed by a private CA (`caFile`). */
   ssl?: boolean
+}
+
+/** A CA certificate and key in `dir` (`<name>.crt`, `<name>.key`), valid for a day. */
+export async function makeCa(
+  dir: string,
+  name: string,
+  openssl: (args: string[]) => Promise<unknown> = (args) => run('openssl', args),
+) {
+  const [crt, key] = [join(dir, `${name}.crt`), join(dir, `${name}.key`)]
+  await openssl(
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1'].concat(
+      ['-subj', `/CN=${name}`, '-keyout', key, '-out', crt],
+      ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign'],
+    ),
+  )
+  return { crt, key }
 }
 
 export async function startPrivatePostgres(
@@ -49,6 +67,7 @@ export async function startPrivatePostgres(
     const path = tool === 'openssl' ? tool : join(bin, tool)
     return asRoot ? run('runuser', ['-u', 'postgres', '--', path, ...args]) : run(path, args)
   }
+  let caFile: string | undefined
   let settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`
   const start = async () => {
     await exec('pg_ctl', ['-D', data, '-o', settings, '-l', join(dir, 'log'), '-w', 'start'])
@@ -63,19 +82,45 @@ export async function startPrivatePostgres(
   try {
     await exec('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'])
     if (options.ssl) {
-      const [cert, key] = [join(dir, 'server.crt'), join(dir, 'server.key')]
-      const subject = ['-subj', '/CN=localhost', '-keyout', key, '-out', cert]
+      // A CA and a server certificate it signs, naming the address clients dial (as RDS's name the endpoint).
+      const ca = await makeCa(dir, 'private-ca', (args) => exec('openssl', args))
+      const cert = join(dir, 'server.crt')
+      const key = join(dir, 'server.key')
+      const csr = join(dir, 'server.csr')
       await exec('openssl', [
         'req',
-        '-x509',
+        '-new',
         '-newkey',
         'rsa:2048',
         '-nodes',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-keyout',
+        key,
+        '-out',
+        csr,
+      ])
+      const ext = join(dir, 'server.ext')
+      await writeFile(ext, 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n')
+      await exec('openssl', [
+        'x509',
+        '-req',
+        '-in',
+        csr,
+        '-CA',
+        ca.crt,
+        '-CAkey',
+        ca.key,
+        '-CAcreateserial',
         '-days',
         '1',
-        ...subject,
+        '-extfile',
+        ext,
+        '-out',
+        cert,
       ])
       await chmod(key, 0o600)
+      caFile = ca.crt
       settings += ` -c ssl=on -c ssl_cert_file=${cert} -c ssl_key_file=${key}`
     }
     await start()
@@ -83,5 +128,5 @@ export async function startPrivatePostgres(
     await destroy() // a half-made cluster leaves no folder behind
     throw err
   }
-  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, start, stop, destroy }
+  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, caFile, start, stop, destroy }
 }

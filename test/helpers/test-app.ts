@@ -35,6 +35,7 @@ export interface TestConnection {
   appSecret: string
   loginOnly?: boolean
   authingAppId?: string
+  legacyPhoneData?: boolean
   /** Apps with the same openPlatform share unionids (one WeChat developer account). */
   openPlatform?: string
 }

@@ -17,7 +17,6 @@ beforeAll(async () => {
 })
 afterAll(() => t.close())
 
-
 async function rowCounts() {
   const [u] = await t.db.select({ n: count() }).from(users)
   const [i] = await t.db.select({ n: count() }).from(wechatIdentities)

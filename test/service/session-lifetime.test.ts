@@ -132,7 +132,12 @@ describe('pruning', () => {
     })
     const before = await rows()
     expect(before.sessions).toHaveLength(1)
-    expect(await pruneExpired(t.deps)).toEqual({ refreshTokens: 0, sessions: 0, auditEvents: 0 })
+    expect(await pruneExpired(t.deps)).toEqual({
+      refreshTokens: 0,
+      sessions: 0,
+      auditEvents: 0,
+      legacyPhoneFailures: 0,
+    })
 
     // Eight days on: the logged-out session ended over a week ago; the refresh tokens expired.
     t.clock.advance(8 * 86400)

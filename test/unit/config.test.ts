@@ -90,6 +90,20 @@ describe('loadConfig', () => {
     expect(text).not.toContain('short') // the value of a secret is not echoed
   })
 
+  it('accepts the legacy phone form by default, turned off per connection or in the shorthand', () => {
+    expect(loadConfig(single).connections[0]!.legacyPhoneData).toBe(true)
+    const off = loadConfig({ ...single, WECHAT_LEGACY_PHONE_DATA: 'false' })
+    expect(off.connections[0]!.legacyPhoneData).toBe(false)
+    const json = JSON.stringify([
+      { id: 'a', appId: 'wx0123456789abcdef', appSecret: 's', legacyPhoneData: false },
+    ])
+    expect(loadConfig({ WECHAT_CONNECTIONS: json }).connections[0]!.legacyPhoneData).toBe(false)
+    expect(loadConfig({}).legacyPhoneFailuresPerHour).toBe(5)
+    expect(problems({ LEGACY_PHONE_FAILURES_PER_HOUR: '0' })[0]).toMatch(
+      /^LEGACY_PHONE_FAILURES_PER_HOUR must be a whole number from 1 to 1000/,
+    )
+  })
+
   it('rejects a repeated connection id', () => {
     const dup = { id: 'shop', appId: 'wx0000000000000001', appSecret: 'x' }
     expect(problems({ WECHAT_CONNECTIONS: JSON.stringify([dup, dup]) }).join()).toContain('repeats')

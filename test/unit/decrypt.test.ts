@@ -1,10 +1,17 @@
 // Legacy encryptedData decryption against the official vector and the synthetic phone vector (wechat-api.md §4).
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { decryptPhoneData, decryptWeChatData } from '../../service/wechat/decrypt'
+import {
+  decryptPhoneData,
+  decryptWeChatData,
+  EncryptedDataRejected,
+} from '../../service/wechat/decrypt'
 import { nationalNumber, toE164 } from '../../service/wechat/phone'
 
+/** The vector's watermark.timestamp (2016-10-24): decryption happens "just after" the user's tap. */
+const tapped = new Date(1477314187 * 1000)
 const official = {
+  now: tapped,
   appId: 'wx4f4bc4dec97d474b',
   sessionKey: 'tiihtNczf5v6AKRyjwEUhQ==',
   iv: 'r7BXXKkLb8qrSNn05n0qiA==',
@@ -24,6 +31,18 @@ const codeOf = (fn: () => unknown) => {
     return (err as { code?: string }).code
   }
   return 'no error'
+}
+
+/** The refusal: its code, message, and the reason kept for the log. */
+function refusal(fn: () => unknown) {
+  try {
+    fn()
+  } catch (err) {
+    expect(err).toBeInstanceOf(EncryptedDataRejected)
+    const e = err as EncryptedDataRejected
+    return { code: e.code, message: e.message, reason: e.reason }
+  }
+  throw new Error('not refused')
 }
 
 describe('decryptWeChatData', () => {
@@ -49,8 +68,38 @@ describe('decryptWeChatData', () => {
 
   it('rejects data watermarked for another app', () => {
     const input = { ...official, appId: 'wx0000000000000001' }
-    expect(() => decryptWeChatData(input)).toThrow(/watermark/)
+    expect(refusal(() => decryptWeChatData(input)).reason).toBe('watermark_appid')
     expect(codeOf(() => decryptWeChatData(input))).toBe('invalid_encrypted_data')
+  })
+
+  it('accepts a tap up to 5 minutes old (or ahead of our clock), and refuses an older one', () => {
+    const at = (seconds: number) => ({
+      ...official,
+      now: new Date(tapped.getTime() + seconds * 1000),
+    })
+    expect(decryptWeChatData(at(300)).openId).toBe('oGZUI0egBJY1zhBYw2KhdUfwVJJE')
+    expect(decryptWeChatData(at(-600)).openId).toBe('oGZUI0egBJY1zhBYw2KhdUfwVJJE')
+    expect(refusal(() => decryptWeChatData(at(301))).reason).toBe('watermark_stale')
+    // The vector as it would arrive today: years stale.
+    expect(refusal(() => decryptWeChatData({ ...official, now: new Date() })).reason).toBe(
+      'watermark_stale',
+    )
+  })
+
+  it('answers every kind of rejection with one code and one message', () => {
+    const refusals = [
+      refusal(() => decryptWeChatData({ ...official, sessionKey: 'dGlpaA==' })),
+      refusal(() => decryptWeChatData({ ...official, iv: 'r7BXXKkLb8qrSNn05n0q' })),
+      refusal(() => decryptWeChatData({ ...official, encryptedData: 'AAAA' })),
+      refusal(() => decryptWeChatData({ ...official, sessionKey: 'AAAAAAAAAAAAAAAAAAAAAA==' })),
+      refusal(() => decryptWeChatData({ ...official, appId: 'wx0000000000000001' })),
+      refusal(() => decryptWeChatData({ ...official, now: new Date() })),
+      refusal(() => decryptPhoneData(official)),
+    ]
+    expect(new Set(refusals.map((r) => r.reason)).size).toBeGreaterThanOrEqual(6)
+    expect(new Set(refusals.map((r) => `${r.code} ${r.message}`))).toEqual(
+      new Set([`invalid_encrypted_data ${refusals[0]!.message}`]),
+    )
   })
 
   it('rejects a wrong session key without repeating it', () => {
@@ -68,13 +117,13 @@ describe('decryptWeChatData', () => {
 
   it('rejects an iv that is not 16 bytes', () => {
     const input = { ...official, iv: 'r7BXXKkLb8qrSNn05n0q' }
-    expect(() => decryptWeChatData(input)).toThrow(/iv/)
+    expect(refusal(() => decryptWeChatData(input)).reason).toBe('iv')
     expect(codeOf(() => decryptWeChatData(input))).toBe('invalid_encrypted_data')
   })
 
   it('rejects a session key that is not 16 bytes', () => {
     const input = { ...official, sessionKey: 'dGlpaA==' }
-    expect(() => decryptWeChatData(input)).toThrow(/session key/)
+    expect(refusal(() => decryptWeChatData(input)).reason).toBe('session_key')
   })
 })
 

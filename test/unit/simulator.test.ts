@@ -232,6 +232,25 @@ describe('getuserphonenumber', () => {
     expect((await exchange(await stable(shop), code)).json.errcode).toBe(40029)
     expect((await post('/wxa/business/getuserphonenumber', { code })).json.errcode).toBe(41001)
   })
+
+  it("answers 40029 when the openid is not the code's person, and leaves the code unused", async () => {
+    const { code } = (
+      await control('POST', '/phone-codes', {
+        appId: shop.appId,
+        phoneNumber: '13800138000',
+        user: 'alice',
+      })
+    ).json
+    const openid = (who: string) =>
+      control('POST', '/login-codes', { appId: shop.appId, user: who }).then((r) => r.json.openid)
+    const t = await stable(shop)
+    const url = `/wxa/business/getuserphonenumber?access_token=${t}`
+    expect((await post(url, { code, openid: await openid('mallory') })).json.errcode).toBe(40029)
+    expect((await post(url, { code, openid: 42 })).json.errcode).toBe(47001)
+    const ok = await post(url, { code, openid: await openid('alice') })
+    expect(ok.json.errcode).toBe(0)
+    expect(ok.json.phone_info.purePhoneNumber).toBe('13800138000')
+  })
 })
 
 describe('control API', () => {

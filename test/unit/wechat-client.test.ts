@@ -239,7 +239,7 @@ describe('getPhoneNumber', () => {
     [40001, 'wechat_token_invalid', 503],
     [42001, 'wechat_token_invalid', 503],
     [41001, 'wechat_token_invalid', 503],
-    [40013, 'wechat_misconfigured', 502],
+    [40013, 'invalid_phone_code', 400],
     [48001, 'wechat_misconfigured', 502],
     [45011, 'wechat_rate_limited', 429],
     [-1, 'wechat_unavailable', 503],
