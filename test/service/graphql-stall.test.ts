@@ -1,10 +1,10 @@
 // Hostile GraphQL load must not stall the instance: while several clients send documents of repeated fields
 // (whose validation is quadratic in graphql-js), /healthz keeps answering fast. The per-IP limit is off here:
-// the document limits alone must hold, since a botnet has many addresses.
+// the document limits alone must hold, since a botnet has many addresses. (That a document under the body
+// limit but over the token limit is refused before validation: test/client/authing-sdk.test.ts.)
 import { Agent, request } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { MAX_GRAPHQL_BODY_BYTES } from '../../service/compat/graphql'
 import { createTestApp, type TestApp } from '../helpers/test-app'
 
 let t: TestApp
@@ -107,16 +107,6 @@ describe('GraphQL under hostile load', () => {
   it('keeps /healthz p99 under 50 ms while four clients send 16 KiB documents of repeated fields', async () => {
     const body = repeatedFields(16 * 1024 - 64)
     expect(Buffer.byteLength(body)).toBeLessThanOrEqual(16 * 1024) // under the app-wide body limit
-    const r = await quietestRound(body)
-    expect(r.count, r.figures).toBe(400)
-    expect(r.attacks, r.figures).toBeGreaterThanOrEqual(150)
-    expect(r.p99, r.figures).toBeLessThan(50)
-  }, 90_000)
-
-  it('keeps /healthz p99 under 50 ms while the documents fit the route but not the token limit', async () => {
-    const body = repeatedFields(MAX_GRAPHQL_BODY_BYTES)
-    const refused = await t.request('POST', '/graphql/v2', body)
-    expect(refused.json.errors[0].message.message).toMatch(/more than 500 tokens/)
     const r = await quietestRound(body)
     expect(r.count, r.figures).toBe(400)
     expect(r.attacks, r.figures).toBeGreaterThanOrEqual(150)
