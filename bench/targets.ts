@@ -42,5 +42,7 @@ export function serviceEnv(o: {
     // One load generator is one client IP: the per-instance limits would refuse nearly all of it.
     RATE_LIMIT_IP_PER_MINUTE: '0',
     RATE_LIMIT_CONNECTION_PER_MINUTE: '0',
+    RATE_LIMIT_REFRESH_IP_PER_MINUTE: '0',
+    RATE_LIMIT_GRAPHQL_IP_PER_MINUTE: '0',
   }
 }

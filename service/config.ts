@@ -25,6 +25,14 @@ export interface DatabaseParts {
   password: string
 }
 
+export interface HttpLimits {
+  readonly headersTimeoutMs: number // HTTP_HEADERS_TIMEOUT_MS, default 10000
+  readonly requestTimeoutMs: number // HTTP_REQUEST_TIMEOUT_MS, default 30000
+  /** Above the load balancer's idle timeout (ALB: 60 s), so it never reuses a connection we are closing. */
+  readonly keepAliveTimeoutMs: number // HTTP_KEEP_ALIVE_TIMEOUT_MS, default 65000
+  readonly maxConnections: number // HTTP_MAX_CONNECTIONS, default 10000
+}
+
 export interface Config {
   readonly port: number // PORT, default 3000
   readonly publicUrl: string // PUBLIC_URL, default http://localhost:$PORT; the JWT issuer
@@ -48,10 +56,16 @@ export interface Config {
   /** Audit events older than this are deleted; 0 keeps them forever. */
   readonly auditRetentionDays: number // AUDIT_RETENTION_DAYS, default 365
   readonly logLevel: string // LOG_LEVEL, default info
-  /** Login and phone calls per client IP per minute, per instance; 0: no limit. */
-  readonly rateLimitIpPerMinute: number // RATE_LIMIT_IP_PER_MINUTE, default 60
+  /** Login and phone calls per client IP (IPv6: per /64) per minute, per instance; 0: no limit. */
+  readonly rateLimitIpPerMinute: number // RATE_LIMIT_IP_PER_MINUTE, default 600
   /** The same per connection. */
   readonly rateLimitConnectionPerMinute: number // RATE_LIMIT_CONNECTION_PER_MINUTE, default 6000
+  /** POST /v1/token calls per client IP per minute, per instance; 0: no limit. */
+  readonly rateLimitRefreshIpPerMinute: number // RATE_LIMIT_REFRESH_IP_PER_MINUTE, default 600
+  /** POST /graphql/v2 calls per client IP per minute, per instance; 0: no limit. */
+  readonly rateLimitGraphqlIpPerMinute: number // RATE_LIMIT_GRAPHQL_IP_PER_MINUTE, default 1200
+  /** The HTTP server's defences against slow and numerous clients (service/server.ts). */
+  readonly http: HttpLimits
   /** Take the client IP from CloudFront-Viewer-Address (only when reachable through CloudFront alone). */
   readonly trustCloudFrontViewerAddress: boolean // TRUST_CLOUDFRONT_VIEWER_ADDRESS, default false
   /** Rejected legacy encryptedData per WeChat identity per hour, across instances; then refused. */
@@ -172,6 +186,19 @@ function readDatabaseUrl(env: Env, p: Problems): string | undefined {
   return `postgres://${auth}@${parts.host}:${parts.port}/${encodeURIComponent(parts.name)}${sslmode}`
 }
 
+function readHttpLimits(env: Env, p: Problems): HttpLimits {
+  const limits = {
+    headersTimeoutMs: integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 1000, 300_000, p),
+    requestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 1000, 3_600_000, p),
+    keepAliveTimeoutMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 65_000, 1000, 3_600_000, p),
+    maxConnections: integer(env, 'HTTP_MAX_CONNECTIONS', 10_000, 1, 1_000_000, p),
+  }
+  // The headers are part of the request: node:http refuses a headers timeout longer than the request's.
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs)
+    p.add('HTTP_HEADERS_TIMEOUT_MS', 'must not be longer than HTTP_REQUEST_TIMEOUT_MS')
+  return Object.freeze(limits)
+}
+
 function readMasterKey(env: Env, production: boolean, p: Problems): Buffer | undefined {
   const raw = env.MASTER_KEY?.trim()
   const shape =
@@ -223,7 +250,7 @@ export function loadConfig(env: Env): Config {
     refreshReuseIntervalSeconds: integer(env, 'REFRESH_REUSE_INTERVAL', 10, 0, 60, p),
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 365, 0, 36500, p),
     logLevel: env.LOG_LEVEL || 'info',
-    rateLimitIpPerMinute: integer(env, 'RATE_LIMIT_IP_PER_MINUTE', 60, 0, 1_000_000, p),
+    rateLimitIpPerMinute: integer(env, 'RATE_LIMIT_IP_PER_MINUTE', 600, 0, 1_000_000, p),
     rateLimitConnectionPerMinute: integer(
       env,
       'RATE_LIMIT_CONNECTION_PER_MINUTE',
@@ -232,6 +259,9 @@ export function loadConfig(env: Env): Config {
       10_000_000,
       p,
     ),
+    rateLimitRefreshIpPerMinute: integer(env, 'RATE_LIMIT_REFRESH_IP_PER_MINUTE', 600, 0, 1e6, p),
+    rateLimitGraphqlIpPerMinute: integer(env, 'RATE_LIMIT_GRAPHQL_IP_PER_MINUTE', 1200, 0, 1e6, p),
+    http: readHttpLimits(env, p),
     trustCloudFrontViewerAddress: boolean(env, 'TRUST_CLOUDFRONT_VIEWER_ADDRESS', p),
     legacyPhoneFailuresPerHour: integer(env, 'LEGACY_PHONE_FAILURES_PER_HOUR', 5, 1, 1000, p),
     production,

@@ -7,6 +7,11 @@ import { startServer } from './server'
 const logger = createLogger(process.env.LOG_LEVEL)
 try {
   const config = loadConfig(process.env)
+  // Without a Mini Program every login would answer connection_not_found, yet /readyz would say ready.
+  if (config.connections.length === 0)
+    throw new ConfigError([
+      'WECHAT_CONNECTIONS or WECHAT_APP_ID and WECHAT_APP_SECRET must configure at least one Mini Program connection: the service has nothing to log in to without one',
+    ])
   const service = await bootstrap(config, { logger })
   const server = await startServer(service, config.port)
   logger.info(

@@ -20,8 +20,26 @@ export async function startServer(
 ): Promise<RunningServer> {
   const lifecycle: Lifecycle = { draining: false }
   const app = createApp(service.deps, lifecycle)
+  const limits = service.deps.config.http
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(s))
+    const s = serve(
+      {
+        fetch: app.fetch,
+        port,
+        hostname: host,
+        serverOptions: {
+          // A slow client (slowloris) is answered 408 and cut off once its headers or its whole request
+          // take longer than this; node checks every connectionsCheckingInterval (default 30 s: too coarse).
+          headersTimeout: limits.headersTimeoutMs,
+          requestTimeout: limits.requestTimeoutMs,
+          connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs / 4),
+          keepAliveTimeout: limits.keepAliveTimeoutMs,
+        },
+      },
+      () => resolve(s),
+    )
+    // Past the cap node closes new connections at once: memory stays bounded and the held ones are served.
+    s.maxConnections = limits.maxConnections
   })
   const actual = (server.address() as AddressInfo).port
   let closing: Promise<void> | undefined

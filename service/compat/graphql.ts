@@ -1,11 +1,21 @@
 // POST /graphql/v2: Authing's GraphQL endpoint, executed by graphql-js against the Authing schema. Errors
-// are always HTTP 200 with Authing's `{errors: [{message: {code, message, data}}]}`.
-import { graphql, GraphQLError } from 'graphql'
-import { Hono, type Context } from 'hono'
+// are always HTTP 200 with Authing's `{errors: [{message: {code, message, data}}]}`. A hostile document is
+// refused before it costs much: a small body, a token limit at parse, no introspection, few errors.
+import {
+  execute,
+  GraphQLError,
+  NoSchemaIntrospectionCustomRule,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+} from 'graphql'
+import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { z } from 'zod'
 import type { Deps } from '../deps'
 import { AppError } from '../errors'
 import { readJson } from '../http/body'
+import { limitBody } from '../http/body-limit'
 import type { AppEnv } from '../http/context'
 import type { Logger } from '../log'
 import { authingError, graphqlError } from './envelope'
@@ -52,11 +62,50 @@ const budgeted = Object.fromEntries(
   ]),
 )
 
-export function authingGraphqlRoutes(deps: Deps, native: NativeApi) {
+/** The route's body limit: the SDK's largest document is 842 bytes, its variables a few hundred. */
+export const MAX_GRAPHQL_BODY_BYTES = 8 * 1024
+
+/**
+ * Tokens in one document. The SDK's largest (UserDocument) has 79; validating repeated fields costs the
+ * square of their number (OverlappingFieldsCanBeMerged), so parsing stops here, before validation: at 500
+ * tokens the worst document we found validates in a few milliseconds, at 3,000 (16 KiB) in half a second.
+ */
+export const MAX_TOKENS = 500
+
+/** Validation stops at this many errors (graphql-js: 100): a client needs the first few to fix its query. */
+const MAX_VALIDATION_ERRORS = 10
+
+/** The SDK never introspects; the schema is documented (docs/authing.md) and need not be served. */
+const rules = [...specifiedRules, NoSchemaIntrospectionCustomRule]
+
+/** `limit`: the per-IP rate limiter of this route, run here so that a refusal is answered as GraphQL. */
+export function authingGraphqlRoutes(
+  deps: Deps,
+  native: NativeApi,
+  limit?: MiddlewareHandler<AppEnv>,
+) {
   const schema = authingSchema()
-  return new Hono<AppEnv>()
+  const app = new Hono<AppEnv>().onError((err, c) => graphqlError(c, err, deps.logger))
+  if (limit) app.use('/graphql/v2', limit)
+  return app
+    .use('/graphql/v2', limitBody(MAX_GRAPHQL_BODY_BYTES))
     .post('/graphql/v2', async (c) => {
       const { query, variables, operationName } = await readJson(c, request)
+      const refused = (errors: readonly GraphQLError[]) =>
+        c.json({ errors: errors.map((e) => formatError(c, e, deps.logger)) })
+      let document: DocumentNode
+      try {
+        document = parse(query, { maxTokens: MAX_TOKENS })
+      } catch (err) {
+        if (!(err instanceof GraphQLError)) throw err
+        // graphql-js's own message reads "more that N tokens".
+        const tooLong = /Document contains more/.test(err.message)
+        return refused([
+          tooLong ? new GraphQLError(`The document has more than ${MAX_TOKENS} tokens.`) : err,
+        ])
+      }
+      const invalid = validate(schema, document, rules, { maxErrors: MAX_VALIDATION_ERRORS })
+      if (invalid.length) return refused(invalid)
       let checked: Promise<Bearer> | undefined
       const contextValue = {
         c,
@@ -65,9 +114,9 @@ export function authingGraphqlRoutes(deps: Deps, native: NativeApi) {
         bearer: () => (checked ??= native.authenticate(c, bearerToken(c))),
         rootFields: 0,
       }
-      const result = await graphql({
+      const result = await execute({
         schema,
-        source: query,
+        document,
         rootValue: budgeted,
         contextValue,
         variableValues: variables ?? undefined,
@@ -79,5 +128,4 @@ export function authingGraphqlRoutes(deps: Deps, native: NativeApi) {
         ...(errors && { errors }),
       })
     })
-    .onError((err, c) => graphqlError(c, err, deps.logger))
 }

@@ -9,11 +9,17 @@ import { nativeApi } from './native'
 import { authingRestRoutes } from './rest'
 import { wxMethodRoutes } from './wx-methods'
 
-/** `limit`: the login rate limiter for the routes that spend a WeChat call (the same instance as native's). */
-export function compatRoutes(deps: Deps, limit?: MiddlewareHandler<AppEnv>) {
+/**
+ * `limits.login`: the login rate limiter for the routes that spend a WeChat call (the same instance as
+ * native's); `limits.graphql`: the per-IP limiter of /graphql/v2. Run inside, to answer in Authing's shapes.
+ */
+export function compatRoutes(
+  deps: Deps,
+  limits: { login?: MiddlewareHandler<AppEnv>; graphql?: MiddlewareHandler<AppEnv> } = {},
+) {
   const native = nativeApi(deps)
   return new Hono<AppEnv>()
-    .route('/', authingRestRoutes(deps, native, limit))
-    .route('/', authingGraphqlRoutes(deps, native))
+    .route('/', authingRestRoutes(deps, native, limits.login))
+    .route('/', authingGraphqlRoutes(deps, native, limits.graphql))
     .route('/', wxMethodRoutes(native))
 }

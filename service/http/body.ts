@@ -1,5 +1,6 @@
 // Reads a JSON request body against a zod schema: 415 for another media type, 400 invalid_json for a body
-// that does not parse, 400 invalid_request naming the first field that does not fit.
+// that does not parse, 400 invalid_request naming the first field that does not fit. A well-formed body is
+// what a rate limiter charges for (http/rate-limit.ts), so junk never spends a shared bucket.
 import type { Context } from 'hono'
 import type { z } from 'zod'
 import { AppError } from '../errors'
@@ -26,5 +27,6 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
       details: field ? { field } : {},
     })
   }
+  ;(c.get('chargeRateLimit') as (() => void) | undefined)?.()
   return result.data
 }

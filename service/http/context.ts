@@ -16,6 +16,8 @@ export interface AppEnv {
     auth: Auth
     /** Set by clientAddress() for the whole request. */
     clientIp: string | undefined
+    /** Set by a rate limiter; readJson() calls it once the body is well formed (http/rate-limit.ts). */
+    chargeRateLimit: () => void
   }
 }
 

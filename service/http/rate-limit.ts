@@ -1,9 +1,10 @@
-// Per-instance rate limits on the routes that cost a WeChat call (login, phone): a token bucket per client
-// IP and one per connection, refilled continuously, kept in memory with a bounded number of keys.
+// Per-instance rate limits: token buckets per client address (an IPv6 client by its /64) and, for the routes
+// that cost a WeChat call, per connection; refilled continuously, kept in memory with a bounded number of keys.
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import type { Config } from '../config'
 import { AppError } from '../errors'
+import { addressKey } from './address-key'
 import { clientIp, type AppEnv } from './context'
 
 /** Buckets kept per limiter: past this the least recently used is forgotten, i.e. starts full again. */
@@ -61,30 +62,53 @@ function connectionOf(c: Context, config: Config): string | undefined {
   return config.connections.length === 1 ? config.connections[0]!.id : undefined
 }
 
-/** One limiter for the app; mount the same instance on every path it guards, so they share the buckets. */
-export function rateLimit(config: Config, now: () => Date) {
-  const { rateLimitIpPerMinute: ipLimit, rateLimitConnectionPerMinute: connectionLimit } = config
-  const perIp = ipLimit > 0 ? tokenBuckets(ipLimit) : undefined
-  const perConnection = connectionLimit > 0 ? tokenBuckets(connectionLimit) : undefined
+/** What one limiter counts; the same instance mounted on several paths shares its buckets among them. */
+export interface Limit {
+  /** Calls per client address per minute, in bursts of up to that many; 0: no limit. */
+  ipPerMinute: number
+  /** Calls per connection per minute; 0 or absent: no limit. */
+  connectionPerMinute?: number
+  /** What the calls are, in the 429's message: "login", "token refresh", "GraphQL". */
+  what: string
+}
+
+/**
+ * A rate limiter. A call is refused (429, nothing taken) when either bucket is empty, before its body is read;
+ * otherwise it is charged only once readJson() has found its body well formed (through `chargeRateLimit`),
+ * so junk is answered 400 without spending the shared per-connection bucket, or a neighbour's behind the
+ * same address. Every route under a limiter must read its body with readJson().
+ */
+export function rateLimit(config: Config, limit: Limit, now: () => Date) {
+  const perIp = limit.ipPerMinute > 0 ? tokenBuckets(limit.ipPerMinute) : undefined
+  const perConnection = limit.connectionPerMinute
+    ? tokenBuckets(limit.connectionPerMinute)
+    : undefined
+
+  function refuseIfEmpty(address: string, connection: string | undefined, nowMs: number) {
+    const ipWait = perIp?.wait(address, nowMs) ?? 0
+    const connectionWait = (connection && perConnection?.wait(connection, nowMs)) || 0
+    if (ipWait === 0 && connectionWait === 0) return
+    const message =
+      ipWait >= connectionWait
+        ? `Too many ${limit.what} requests from this address; try again later.`
+        : `Too many ${limit.what} requests for this connection; try again later.`
+    throw new AppError('rate_limited', message, { retryAfter: Math.max(ipWait, connectionWait) })
+  }
 
   return createMiddleware<AppEnv>(async (c, next) => {
-    const nowMs = now().getTime()
-    const ip = clientIp(c) ?? 'unknown'
-    const connection = connectionOf(c, config)
-    const ipWait = perIp?.wait(ip, nowMs) ?? 0
-    const connectionWait = (connection && perConnection?.wait(connection, nowMs)) || 0
-    // Nothing is taken from either bucket for a refused call: waiting out Retry-After is enough.
-    if (ipWait > 0 || connectionWait > 0) {
-      const message =
-        ipWait >= connectionWait
-          ? 'Too many login requests from this address; try again later.'
-          : 'Too many login requests for this connection; try again later.'
-      throw new AppError('rate_limited', message, {
-        retryAfter: Math.max(ipWait, connectionWait),
-      })
-    }
-    perIp?.take(ip, nowMs)
-    if (connection) perConnection?.take(connection, nowMs)
+    const address = addressKey(clientIp(c))
+    const connection = perConnection && connectionOf(c, config)
+    refuseIfEmpty(address, connection, now().getTime())
+    let charged = false
+    c.set('chargeRateLimit', () => {
+      if (charged) return
+      charged = true
+      // Checked again: other calls may have emptied a bucket while this one's body arrived.
+      const nowMs = now().getTime()
+      refuseIfEmpty(address, connection, nowMs)
+      perIp?.take(address, nowMs)
+      if (connection) perConnection?.take(connection, nowMs)
+    })
     await next()
   })
 }

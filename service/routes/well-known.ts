@@ -7,8 +7,10 @@ export function wellKnownRoutes(deps: Deps) {
   const issuer = deps.config.publicUrl
   return new Hono<AppEnv>()
     .get('/.well-known/jwks.json', async (c) => {
+      const jwks = await deps.keys.jwks()
+      // Only after the keys are read: an error answer (a lost database) must not be cached for 5 minutes.
       c.header('Cache-Control', 'public, max-age=300')
-      return c.json(await deps.keys.jwks())
+      return c.json(jwks)
     })
     .get('/.well-known/openid-configuration', (c) => {
       c.header('Cache-Control', 'public, max-age=3600')

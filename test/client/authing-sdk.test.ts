@@ -217,6 +217,50 @@ describe('Authing envelopes', () => {
     })
   })
 
+  it('refuses introspection while the SDK documents still run', async () => {
+    for (const query of ['{ __schema { types { name } } }', '{ __type(name: "User") { name } }']) {
+      const res = await t.request('POST', '/graphql/v2', { query })
+      expect(res.json.data).toBeUndefined()
+      expect(res.json.errors[0].message).toMatchObject({
+        code: 400,
+        data: { error: 'invalid_request' },
+        message: expect.stringMatching(/introspection/),
+      })
+    }
+    const status = await t.request('POST', '/graphql/v2', {
+      query: 'query($token: String) { checkLoginStatus(token: $token) { status } }',
+      variables: { token: 'x' },
+    })
+    expect(status.json).toEqual({ data: { checkLoginStatus: { status: false } } })
+  })
+
+  it('refuses a document over 500 tokens or a body over 8 KiB before validating it', async () => {
+    const long = await t.request('POST', '/graphql/v2', {
+      query: `{ user { ${'id '.repeat(500)} } }`,
+    })
+    expect(long.status).toBe(200)
+    expect(long.json.errors).toHaveLength(1)
+    expect(long.json.errors[0].message).toMatchObject({
+      code: 400,
+      data: { error: 'invalid_request' },
+      message: 'The document has more than 500 tokens.',
+    })
+    const large = await t.request('POST', '/graphql/v2', {
+      query: `{ user { id } } # ${'x'.repeat(8 * 1024)}`,
+    })
+    expect(large.json.errors[0].message).toMatchObject({
+      code: 413,
+      data: { error: 'payload_too_large' },
+    })
+  })
+
+  it('stops validating after ten errors', async () => {
+    const fields = Array.from({ length: 30 }, (_, i) => `unknown${i}`).join(' ')
+    const res = await t.request('POST', '/graphql/v2', { query: `{ user { ${fields} } }` })
+    expect(res.json.errors).toHaveLength(11) // ten, and the one saying validation stopped
+    expect(res.json.errors[10].message.message).toMatch(/Too many validation errors/)
+  })
+
   it('answers the REST routes with HTTP 200 and code ≠ 200 for bad input, the rate limit included', async () => {
     const bad = await t.request(
       'POST',

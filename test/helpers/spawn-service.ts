@@ -45,6 +45,8 @@ export async function spawnService(
             LOG_LEVEL: 'info',
             RATE_LIMIT_IP_PER_MINUTE: '1000000',
             RATE_LIMIT_CONNECTION_PER_MINUTE: '1000000',
+            RATE_LIMIT_REFRESH_IP_PER_MINUTE: '1000000',
+            RATE_LIMIT_GRAPHQL_IP_PER_MINUTE: '1000000',
           }
         : {}),
       ...env,

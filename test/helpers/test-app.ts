@@ -121,6 +121,8 @@ export async function createTestApp(options: TestAppOptions = {}) {
     // Every test request comes from 127.0.0.1: limits high enough for the suites (rate-limit tests lower them).
     RATE_LIMIT_IP_PER_MINUTE: '1000000',
     RATE_LIMIT_CONNECTION_PER_MINUTE: '1000000',
+    RATE_LIMIT_REFRESH_IP_PER_MINUTE: '1000000',
+    RATE_LIMIT_GRAPHQL_IP_PER_MINUTE: '1000000',
     ...options.env,
   }
   const config = loadConfig(env)

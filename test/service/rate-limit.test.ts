@@ -1,5 +1,6 @@
-// Rate limits on the login and phone routes: per client IP and per connection, 429 rate_limited with
-// Retry-After, refilled as the (injected) clock moves, with a bounded number of remembered keys.
+// Rate limits on the login and phone routes (per client IP, an IPv6 client by its /64, and per connection),
+// on token refresh and on GraphQL (per IP): 429 rate_limited with Retry-After, refilled as the (injected)
+// clock moves, charged only for well-formed calls, with a bounded number of remembered keys.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { tokenBuckets } from '../../service/http/rate-limit'
 import { createTestApp, type TestApp } from '../helpers/test-app'
@@ -60,18 +61,19 @@ describe('per client IP', () => {
 
   it('counts the phone and Authing routes together with the logins of the same IP', async () => {
     const viewer = { 'cloudfront-viewer-address': '198.51.100.4:1234' }
+    const wellFormed = { code: 'c'.repeat(32), phoneCode: 'p'.repeat(64) }
     expect((await loginFrom('198.51.100.4')).status).toBe(200)
-    const phone = await t.request('POST', '/v1/connections/shop/phone', {}, viewer)
+    const phone = await t.request('POST', '/v1/connections/shop/phone', wellFormed, viewer)
     expect(phone.status).not.toBe(429)
     const authing = await t.request(
       'POST',
       '/connections/social/wechat-miniprogram/auth',
-      {},
+      { code: 'c'.repeat(32) },
       viewer,
     )
-    expect(authing.status).not.toBe(429)
+    expect(authing.json.code).not.toBe(429)
     for (const path of ['/v1/connections/shop/login-by-phone', '/v1/me/phone']) {
-      const refused = await t.request('POST', path, {}, viewer)
+      const refused = await t.request('POST', path, wellFormed, viewer)
       expect(refused.json.error.code).toBe('rate_limited')
     }
     // Authing's SDK reads errors from an HTTP 200 envelope; Retry-After is still sent.
@@ -86,6 +88,104 @@ describe('per client IP', () => {
     expect((await t.request('GET', '/healthz', undefined, viewer)).status).toBe(200)
     const refresh = await t.request('POST', '/v1/token', { refreshToken: 'x' }, viewer)
     expect(refresh.json.error.code).toBe('refresh_token_invalid')
+  })
+
+  it('counts every address of one IPv6 /64 in one bucket, and another /64 apart', async () => {
+    expect((await loginFrom('2001:db8:7:1::1')).status).toBe(200)
+    expect((await loginFrom('2001:db8:7:1:8a2e:370:7334:1')).status).toBe(200)
+    expect((await loginFrom('2001:0db8:0007:0001:ffff:ffff:ffff:fffe')).status).toBe(200)
+    const refused = await loginFrom('2001:db8:7:1:1234::42')
+    expect(refused.json.error.code).toBe('rate_limited')
+    expect((await loginFrom('2001:db8:7:2::1')).status).toBe(200)
+  })
+})
+
+describe('junk', () => {
+  const junk: [string, unknown][] = [
+    ['not JSON', '{"code": '],
+    ['no code', {}],
+    ['a number', { code: 42 }],
+    ['an unknown field', { code: 'x', extra: 1 }],
+  ]
+
+  it('is refused 400 without spending the connection bucket or the address bucket', async () => {
+    for (let i = 0; i < 20; i++) {
+      const [, body] = junk[i % junk.length]!
+      const res = await t.request('POST', '/v1/connections/solo/login', body, {
+        'cloudfront-viewer-address': '192.0.2.66:5000',
+      })
+      expect(res.status).toBe(400)
+    }
+    // A good user elsewhere, and one behind the attacker's own address (a shared NAT), still log in.
+    expect((await loginFrom('203.0.113.7', 'solo')).status).toBe(200)
+    expect((await loginFrom('192.0.2.66', 'solo')).status).toBe(200)
+  })
+
+  it('is refused cheaply with 429, before its body is read, once the address has spent its bucket', async () => {
+    for (let i = 0; i < 3; i++) expect((await loginFrom('192.0.2.67')).status).toBe(200)
+    const res = await t.request('POST', '/v1/connections/shop/login', '{"code": ', {
+      'cloudfront-viewer-address': '192.0.2.67:5000',
+    })
+    expect(res.json.error.code).toBe('rate_limited')
+  })
+})
+
+describe('token refresh and GraphQL', () => {
+  let limited: TestApp
+  beforeAll(async () => {
+    limited = await createTestApp({
+      env: {
+        RATE_LIMIT_REFRESH_IP_PER_MINUTE: '2',
+        RATE_LIMIT_GRAPHQL_IP_PER_MINUTE: '2',
+        TRUST_CLOUDFRONT_VIEWER_ADDRESS: 'true',
+      },
+    })
+  })
+  afterAll(() => limited.close())
+  const from = (ip: string) => ({ 'cloudfront-viewer-address': `${ip}:443` })
+
+  it('limits POST /v1/token per address, counting only well-formed calls', async () => {
+    const { refreshToken } = (await limited.login('refresher')).json
+    expect((await limited.request('POST', '/v1/token', {}, from('198.51.100.9'))).status).toBe(400)
+    const first = await limited.request('POST', '/v1/token', { refreshToken }, from('198.51.100.9'))
+    expect(first.status).toBe(200)
+    const guess = { refreshToken: 'g'.repeat(43) }
+    const second = await limited.request('POST', '/v1/token', guess, from('198.51.100.9'))
+    expect(second.json.error.code).toBe('refresh_token_invalid')
+    const third = await limited.request(
+      'POST',
+      '/v1/token',
+      { refreshToken: first.json.refreshToken },
+      from('198.51.100.9'),
+    )
+    expect(third.status).toBe(429)
+    expect(third.json.error).toMatchObject({ code: 'rate_limited', message: /token refresh/ })
+    expect(third.headers.get('retry-after')).toBe('30')
+    // Another address is not held back, and the token was not spent by the refusal.
+    const elsewhere = await limited.request(
+      'POST',
+      '/v1/token',
+      { refreshToken: first.json.refreshToken },
+      from('198.51.100.10'),
+    )
+    expect(elsewhere.status).toBe(200)
+  })
+
+  it('limits POST /graphql/v2 per address, answering in its envelope', async () => {
+    const query = { query: '{ checkLoginStatus(token: "x") { status } }' }
+    for (let i = 0; i < 2; i++) {
+      const ok = await limited.request('POST', '/graphql/v2', query, from('198.51.100.11'))
+      expect(ok.json).toEqual({ data: { checkLoginStatus: { status: false } } })
+    }
+    const refused = await limited.request('POST', '/graphql/v2', query, from('198.51.100.11'))
+    expect(refused.status).toBe(200)
+    expect(refused.json.errors[0].message).toMatchObject({
+      code: 429,
+      data: { error: 'rate_limited' },
+    })
+    expect(refused.headers.get('retry-after')).toBe('30')
+    const other = await limited.request('POST', '/graphql/v2', query, from('198.51.100.12'))
+    expect(other.json.data.checkLoginStatus.status).toBe(false)
   })
 })
 

@@ -128,6 +128,24 @@ describe('loadConfig', () => {
     expect(problems({ MASTER_KEY: 'ab'.repeat(31) }).join()).toContain('MASTER_KEY')
   })
 
+  it('defaults the HTTP server limits and refuses a headers timeout longer than the request timeout', () => {
+    expect(loadConfig({}).http).toEqual({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 65_000,
+      maxConnections: 10_000,
+    })
+    expect(loadConfig({})).toMatchObject({
+      rateLimitIpPerMinute: 600,
+      rateLimitRefreshIpPerMinute: 600,
+      rateLimitGraphqlIpPerMinute: 1200,
+    })
+    expect(problems({ HTTP_HEADERS_TIMEOUT_MS: '40000' })).toEqual([
+      'HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS',
+    ])
+    expect(problems({ HTTP_MAX_CONNECTIONS: '0' })[0]).toMatch(/^HTTP_MAX_CONNECTIONS must be/)
+  })
+
   it('builds DATABASE_URL from the parts ECS injects', () => {
     const c = loadConfig({
       DB_HOST: 'db.internal',
