@@ -23,6 +23,16 @@ export interface DatabaseParts {
   password: string
 }
 
+/**
+ * CLIENT_ADDRESS_HEADER (default: none, the TCP peer) and CLIENT_ADDRESS_HOPS (default 1). Only the hops the
+ * deployment controls are believed: for X-Forwarded-For, the entry that many places from the right, since
+ * each proxy appends the address it was called from and everything to the left is the caller's to write.
+ */
+export interface ClientAddressSource {
+  readonly header?: 'cloudfront-viewer-address' | 'x-forwarded-for'
+  readonly hops: number
+}
+
 export interface Config {
   readonly port: number // PORT, default 3000
   readonly publicUrl: string // PUBLIC_URL, default http://localhost:$PORT; the JWT issuer
@@ -42,8 +52,8 @@ export interface Config {
   readonly rateLimitIpPerMinute: number // RATE_LIMIT_IP_PER_MINUTE, default 60
   /** The same per connection. */
   readonly rateLimitConnectionPerMinute: number // RATE_LIMIT_CONNECTION_PER_MINUTE, default 6000
-  /** Take the client IP from CloudFront-Viewer-Address (only when reachable through CloudFront alone). */
-  readonly trustCloudFrontViewerAddress: boolean // TRUST_CLOUDFRONT_VIEWER_ADDRESS, default false
+  /** Where the client IP comes from: the TCP peer unless a proxy the deployment controls sets a header. */
+  readonly clientAddress: ClientAddressSource
   readonly production: boolean // NODE_ENV === 'production'
 }
 
@@ -86,6 +96,30 @@ function boolean(env: Env, name: string, p: Problems): boolean {
   if (raw === 'true' || raw === '1') return true
   p.add(name, `must be true or false (got "${env[name]}")`)
   return false
+}
+
+const ADDRESS_HEADERS = ['cloudfront-viewer-address', 'x-forwarded-for'] as const
+
+function readClientAddress(env: Env, p: Problems): ClientAddressSource {
+  const hops = integer(env, 'CLIENT_ADDRESS_HOPS', 1, 1, 10, p)
+  const raw = (env.CLIENT_ADDRESS_HEADER ?? '').toLowerCase()
+  // The older switch, kept so existing deployments keep their meaning.
+  const legacy = boolean(env, 'TRUST_CLOUDFRONT_VIEWER_ADDRESS', p)
+  if (raw && !(ADDRESS_HEADERS as readonly string[]).includes(raw)) {
+    p.add(
+      'CLIENT_ADDRESS_HEADER',
+      `must be ${ADDRESS_HEADERS.join(' or ')} (got "${env.CLIENT_ADDRESS_HEADER}")`,
+    )
+    return { hops }
+  }
+  if (legacy && raw && raw !== 'cloudfront-viewer-address')
+    p.add(
+      'TRUST_CLOUDFRONT_VIEWER_ADDRESS',
+      `contradicts CLIENT_ADDRESS_HEADER=${raw}; set only one`,
+    )
+  const header = (raw || (legacy ? 'cloudfront-viewer-address' : undefined)) as
+    ClientAddressSource['header'] | undefined
+  return header ? { header, hops } : { hops }
 }
 
 function describeIssues(variable: string, error: z.ZodError, p: Problems) {
@@ -209,7 +243,7 @@ export function loadConfig(env: Env): Config {
       10_000_000,
       p,
     ),
-    trustCloudFrontViewerAddress: boolean(env, 'TRUST_CLOUDFRONT_VIEWER_ADDRESS', p),
+    clientAddress: Object.freeze(readClientAddress(env, p)),
     production,
   }
   if (p.list.length) throw new ConfigError(p.list)
