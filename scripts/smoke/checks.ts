@@ -127,6 +127,13 @@ async function wechat(o: SmokeOptions, connection: string): Promise<CheckResult>
   if (errorCode(login) !== 'invalid_code')
     return { check, status: 'fail', detail: wechatSentence(login, o, connection) }
   const phone = await call(o, 'POST', `${base}/phone`, { phoneCode: INVALID_CODE })
+  // The AppID and AppSecret just worked for the login, so a refusal here is about the phone API itself.
+  if (errorCode(phone) === 'wechat_misconfigured')
+    return {
+      check,
+      status: 'fail',
+      detail: `login works, but WeChat refused the phone-number call (errcode ${String(phone.json.error.errcode)}): 48001 means the Mini Program is not certified for phone numbers, which only matters if you use them.`,
+    }
   if (errorCode(phone) !== 'invalid_phone_code')
     return { check, status: 'fail', detail: wechatSentence(phone, o, connection) }
   return {

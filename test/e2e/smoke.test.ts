@@ -200,6 +200,19 @@ describe('npm run smoke', () => {
     }
   })
 
+  it('tells a Mini Program without the phone-number permission apart from a wrong AppSecret', async () => {
+    await t.simControl('/faults', {
+      path: '/wxa/business/getuserphonenumber',
+      errcode: 48001,
+      times: 1,
+    })
+    const { ok, by } = await smoke()
+    expect(ok).toBe(false)
+    expect(by('WeChat via shop').detail).toBe(
+      'login works, but WeChat refused the phone-number call (errcode 48001): 48001 means the Mini Program is not certified for phone numbers, which only matters if you use them.',
+    )
+  })
+
   it('fails with the egress IP to whitelist when WeChat answers 40164', async () => {
     const { ok, by } = await smoke(['shop', 'mall'])
     expect(ok).toBe(false)
