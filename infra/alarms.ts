@@ -71,7 +71,7 @@ export class Alarms extends Construct {
       evaluationPeriods: 3,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     })
-    alarm('UnhealthyTargets', 'A task fails its /readyz health check', {
+    alarm('UnhealthyTargets', 'A task fails its /healthz health check', {
       metric: tg.metrics.unhealthyHostCount({ statistic: 'Maximum', period: Duration.minutes(1) }),
       threshold: 1,
       evaluationPeriods: 3,

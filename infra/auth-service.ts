@@ -1,5 +1,6 @@
-// Auth service: the Hono service on Fargate behind an internal ALB, credentials injected as ECS secrets,
-// scaled on CPU and on requests per task, rolled back when a deployment does not become healthy.
+// Auth service: the Hono service on Fargate behind an ALB (internal behind the edge, or facing the internet
+// on 443 where there is no edge), credentials injected as ECS secrets, scaled on CPU and on requests per
+// task, rolled back when a deployment does not become healthy.
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets'
@@ -50,11 +51,22 @@ export interface AuthServiceProps {
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays
   /**
-   * Take the client IP from CloudFront-Viewer-Address; only safe when the load balancer accepts nothing
-   * but CloudFront, since a direct caller could forge the header.
-   * @default false
+   * The header of the one proxy in front of the service that sets the client IP (CLIENT_ADDRESS_HEADER);
+   * only safe when nothing else can reach the service, since a direct caller could forge it.
+   * @default - the TCP peer
    */
-  readonly trustCloudFrontViewerAddress?: boolean
+  readonly clientAddressHeader?: 'cloudfront-viewer-address' | 'x-forwarded-for'
+  /**
+   * When set, the load balancer faces the internet from the public subnets and terminates TLS on 443 with
+   * this certificate (ACM or IAM); otherwise it is internal, on 80, for the edge to open.
+   * @default - internal
+   */
+  readonly publicCertificateArn?: string
+  /**
+   * Docker build arguments of the image, e.g. `BASE_IMAGE` for a registry reachable from where it builds.
+   * @default - none: service/Dockerfile's defaults
+   */
+  readonly buildArgs?: Record<string, string>
 }
 
 export class AuthService extends Construct {
@@ -63,6 +75,8 @@ export class AuthService extends Construct {
   readonly taskDefinition: ecs.FargateTaskDefinition
   readonly loadBalancer: elbv2.ApplicationLoadBalancer
   readonly targetGroup: elbv2.ApplicationTargetGroup
+  /** The listener that forwards to the service: HTTPS on 443 when public, else HTTP on 80. */
+  readonly listener: elbv2.ApplicationListener
   readonly connections: ec2.Connections
 
   constructor(scope: Construct, id: string, props: AuthServiceProps) {
@@ -92,6 +106,7 @@ export class AuthService extends Construct {
       image: ecs.ContainerImage.fromAsset(props.buildContext, {
         file: props.dockerfile ?? 'service/Dockerfile',
         platform: arch === ecs.CpuArchitecture.ARM64 ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
+        buildArgs: props.buildArgs,
       }),
       command: ['node', 'dist/service/main.js'],
       portMappings: [{ containerPort: CONTAINER_PORT }],
@@ -105,7 +120,7 @@ export class AuthService extends Construct {
         DB_NAME: database.databaseName,
         WECHAT_CONNECTION: props.wechatConnectionId,
         WECHAT_LOGIN_ONLY: props.wechatLoginOnly,
-        TRUST_CLOUDFRONT_VIEWER_ADDRESS: String(props.trustCloudFrontViewerAddress ?? false),
+        ...(props.clientAddressHeader ? { CLIENT_ADDRESS_HEADER: props.clientAddressHeader } : {}),
       },
       // Every credential is fetched by ECS from Secrets Manager when a task starts.
       secrets: {
@@ -133,21 +148,35 @@ export class AuthService extends Construct {
     this.connections = this.service.connections
     database.connections.allowDefaultPortFrom(this.service, 'The auth service')
 
+    const certificateArn = props.publicCertificateArn
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'Alb', {
       vpc,
-      vpcSubnets: privateSubnets,
-      internetFacing: false,
+      vpcSubnets: certificateArn ? { subnetType: ec2.SubnetType.PUBLIC } : privateSubnets,
+      internetFacing: !!certificateArn,
       dropInvalidHeaderFields: true,
+      // The service believes only the rightmost X-Forwarded-For entry: the one this load balancer appends.
+      ...(certificateArn ? { xffHeaderProcessingMode: elbv2.XffHeaderProcessingMode.APPEND } : {}),
     })
-    // `open: false`: the edge opens the listener to CloudFront only.
-    const listener = this.loadBalancer.addListener('Http', { port: 80, open: false })
-    this.targetGroup = listener.addTargets('Service', {
+    // Internal: `open: false`, the edge opens the listener to CloudFront only.
+    this.listener = certificateArn
+      ? this.loadBalancer.addListener('Https', {
+          port: 443,
+          certificates: [elbv2.ListenerCertificate.fromArn(certificateArn)],
+          // TLS 1.2 and 1.3 only (WeChat requires 1.2 or later).
+          sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+          open: true,
+        })
+      : this.loadBalancer.addListener('Http', { port: 80, open: false })
+    this.targetGroup = this.listener.addTargets('Service', {
       port: CONTAINER_PORT,
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [this.service],
       deregistrationDelay: Duration.seconds(15),
+      // Liveness, not readiness: a database blip answers 503 from /readyz on every task at once, and the
+      // load balancer would replace them all; the service already answers 503 per request meanwhile.
+      // Migrations run before the process listens, so a task that answers here has applied them.
       healthCheck: {
-        path: '/readyz',
+        path: '/healthz',
         healthyHttpCodes: '200',
         interval: Duration.seconds(15),
         timeout: Duration.seconds(5),
@@ -182,6 +211,12 @@ export class AuthService extends Construct {
       reason:
         'ecr:GetAuthorizationToken has no resource-level permissions; image pulls are scoped to the asset repository.',
     })
+    if (certificateArn)
+      Validations.of(this.loadBalancer).acknowledge({
+        id: 'AwsSolutions-EC23',
+        reason:
+          'The load balancer is the public authentication address: Mini Programs call it from anywhere on 80 and 443.',
+      })
     Validations.of(this.loadBalancer).acknowledge({
       id: 'AwsSolutions-ELB2',
       reason:

@@ -1,11 +1,17 @@
 // Reads the stack's typed props from CDK context (`cdk.json` or `-c key=value`); values given on the command
 // line arrive as strings, so numbers, booleans and JSON are parsed here, naming the key that is wrong.
 import type { ExtraConnection } from './service-secrets'
-import { StackConfigError, type WechatLoginStackProps } from './stack-props'
+import { isChina, StackConfigError, type WechatLoginStackProps } from './stack-props'
 
 type Lookup = (key: string) => unknown
 
-export function propsFromContext(get: Lookup): WechatLoginStackProps {
+const china = (region: string | undefined) => (isChina(region) ? region : undefined)
+
+/**
+ * `defaultRegion` is CDK_DEFAULT_REGION (the CLI's profile Region): it selects the China shape, while a
+ * global deployment stays environment-agnostic unless `-c region=` pins it.
+ */
+export function propsFromContext(get: Lookup, defaultRegion?: string): WechatLoginStackProps {
   const problems: string[] = []
   const text = (key: string): string | undefined => {
     const v = get(key)
@@ -28,6 +34,14 @@ export function propsFromContext(get: Lookup): WechatLoginStackProps {
     if (v === true || v === 'true') return true
     if (v === false || v === 'false') return false
     problems.push(`${key} must be true or false (got ${JSON.stringify(v)}).`)
+    return undefined
+  }
+  const list = (key: string): string[] | undefined => {
+    const v = get(key)
+    if (v === undefined || v === null || v === '') return undefined
+    if (typeof v === 'string') return v.split(',').map((x) => x.trim())
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[]
+    problems.push(`${key} must be a comma-separated list.`)
     return undefined
   }
   const connections = (key: string): ExtraConnection[] | undefined => {
@@ -59,6 +73,11 @@ export function propsFromContext(get: Lookup): WechatLoginStackProps {
     alarmEmail: text('alarmEmail'),
     extraConnections: connections('extraConnections'),
     cpuArchitecture: text('cpuArchitecture') as WechatLoginStackProps['cpuArchitecture'],
+    region: text('region') ?? china(defaultRegion),
+    multiAz: flag('multiAz'),
+    availabilityZones: list('availabilityZones'),
+    egressIpAllocationId: text('egressIpAllocationId'),
+    baseImage: text('baseImage'),
   }
   if (problems.length) throw new StackConfigError('CDK context', problems)
   return props

@@ -29,6 +29,11 @@ export interface DatabaseProps {
    * @default 'wechat_login'
    */
   readonly databaseName?: string
+  /**
+   * A standby in a second zone that takes over within a minute or two (and doubles the instance's price).
+   * @default false
+   */
+  readonly multiAz?: boolean
 }
 
 export class Database extends Construct {
@@ -67,7 +72,7 @@ export class Database extends Construct {
       storageType: rds.StorageType.GP3,
       allocatedStorage: this.allocatedStorageGiB,
       storageEncrypted: true,
-      multiAz: false,
+      multiAz: props.multiAz ?? false,
       backupRetention: Duration.days(7),
       deleteAutomatedBackups: false,
       removalPolicy: RemovalPolicy.SNAPSHOT,
@@ -81,12 +86,13 @@ export class Database extends Construct {
     this.hostname = this.instance.dbInstanceEndpointAddress
     this.port = this.instance.dbInstanceEndpointPort
 
-    Validations.of(this.instance).acknowledge(
-      {
+    if (!props.multiAz)
+      Validations.of(this.instance).acknowledge({
         id: 'AwsSolutions-RDS3',
         reason:
           'Single-AZ keeps the idle bill small; a failed instance is recovered from the 7-day backups.',
-      },
+      })
+    Validations.of(this.instance).acknowledge(
       {
         id: 'AwsSolutions-RDS11',
         reason:

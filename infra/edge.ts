@@ -1,6 +1,7 @@
 // Edge: the CloudFront distribution that is the authentication address; the API reaches the internal ALB
-// through a VPC origin, and the ALB accepts traffic only from CloudFront's origin-facing addresses.
-import { Duration, Validations } from 'aws-cdk-lib'
+// through a VPC origin, and the ALB accepts traffic only from CloudFront (its origin-facing addresses and
+// the security group CloudFront creates for VPC origins).
+import { Aws, Duration, Fn, Stack, Validations } from 'aws-cdk-lib'
 import * as acm from 'aws-cdk-lib/aws-certificatemanager'
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront'
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins'
@@ -10,6 +11,14 @@ import * as iam from 'aws-cdk-lib/aws-iam'
 import * as cr from 'aws-cdk-lib/custom-resources'
 import { Construct } from 'constructs'
 import { acknowledgeCustomResourceProvider } from './nag'
+
+/** The group CloudFront creates in a VPC for its VPC origins. */
+const VPC_ORIGINS_SERVICE_GROUP = 'CloudFront-VPCOrigins-Service-SG'
+
+/** `<stack>-<region>-<what>`, within CloudFront's 64 characters, for names that are global to the account. */
+export function regionalName(scope: Construct, what: string): string {
+  return Fn.join('-', [Stack.of(scope).stackName.slice(0, 40), Aws.REGION, what])
+}
 
 export interface EdgeProps {
   /** The internal load balancer in front of the service; it becomes the default behavior. */
@@ -63,6 +72,8 @@ export class Edge extends Construct {
         : {}),
       defaultBehavior: {
         origin: origins.VpcOrigin.withApplicationLoadBalancer(props.loadBalancer, {
+          // CloudFront names are global: with the Region in it, one stack name deploys in two Regions.
+          vpcOriginName: regionalName(this, 'api'),
           protocolPolicy: cloudfront.OriginProtocolPolicy.HTTP_ONLY,
           httpPort: 80,
           readTimeout: Duration.seconds(30),
@@ -104,6 +115,44 @@ export class Edge extends Construct {
       ec2.Port.tcp(80),
       'CloudFront origin-facing servers (VPC origin)',
     )
+    // CloudFront also creates this group in the VPC with the VPC origin, and CDK's own deployed test of VPC
+    // origins admits it; which of the two the traffic matches cannot be tested offline, so both are admitted.
+    const vpcOrigin = this.distribution.node
+      .findAll()
+      .find((c): c is cloudfront.VpcOrigin => c instanceof cloudfront.VpcOrigin)!
+    const serviceGroup = new cr.AwsCustomResource(this, 'VpcOriginsServiceGroup', {
+      onUpdate: {
+        service: 'EC2',
+        action: 'describeSecurityGroups',
+        parameters: {
+          Filters: [
+            { Name: 'group-name', Values: [VPC_ORIGINS_SERVICE_GROUP] },
+            { Name: 'vpc-id', Values: [props.loadBalancer.vpc!.vpcId] },
+          ],
+        },
+        physicalResourceId: cr.PhysicalResourceId.of(VPC_ORIGINS_SERVICE_GROUP),
+        outputPaths: ['SecurityGroups.0.GroupId'],
+      },
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({ actions: ['ec2:DescribeSecurityGroups'], resources: ['*'] }),
+      ]),
+      installLatestAwsSdk: false,
+    })
+    serviceGroup.node.addDependency(vpcOrigin)
+    // A rule of its own, not inline in the load balancer's group: the group exists before the VPC origin.
+    for (const [i, group] of props.loadBalancer.connections.securityGroups.entries())
+      new ec2.CfnSecurityGroupIngress(this, `FromVpcOriginsServiceGroup${i || ''}`, {
+        groupId: group.securityGroupId,
+        ipProtocol: 'tcp',
+        fromPort: 80,
+        toPort: 80,
+        sourceSecurityGroupId: serviceGroup.getResponseField('SecurityGroups.0.GroupId'),
+        description: 'CloudFront VPC origins service group',
+      })
+    Validations.of(serviceGroup).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ec2:DescribeSecurityGroups supports no resource-level permissions; it only reads.',
+    })
 
     Validations.of(prefixList).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

@@ -32,8 +32,9 @@ export function deployParameters(stack: Stack) {
     verificationName: param('VerificationFileName', {
       description: 'Business-domain verification file name from the WeChat console (case matters)',
       default: 'WechatVerification.txt',
-      allowedPattern: '^[A-Za-z0-9]+\\.txt$',
-      constraintDescription: 'must be letters and digits followed by .txt',
+      // The console's names are letters and digits (e.g. 87PweoaRBw.txt) or MP_verify_….txt.
+      allowedPattern: '^[A-Za-z0-9_-]+\\.txt$',
+      constraintDescription: 'must be letters, digits, "_" and "-" followed by .txt',
     }),
     verificationContent: param('VerificationFileContent', {
       description: 'Exact content of the verification file',

@@ -1,14 +1,34 @@
-// The stack's typed shape (custom domain, NAT mode, database size, task count, extra connections) and the
-// one check that turns a bad combination into a sentence before anything is built.
+// The stack's typed shape (Region, custom domain, NAT mode, database size, task count, extra connections)
+// and the one check that turns a bad combination into a sentence before anything is built.
 import type { StackProps } from 'aws-cdk-lib'
 import type { NatMode } from './network'
 import type { ExtraConnection } from './service-secrets'
 
 export interface WechatLoginStackProps extends StackProps {
-  /** Custom domain of the authentication address. @default - the `*.cloudfront.net` domain */
+  /**
+   * The Region to deploy to; `cn-north-1` or `cn-northwest-1` selects the China shape (no CloudFront: an
+   * internet-facing load balancer on the ICP-filed domain).
+   * @default - environment-agnostic, the global shape
+   */
+  readonly region?: string
+  /**
+   * Custom domain of the authentication address; required in China (the ICP-filed domain).
+   * @default - the `*.cloudfront.net` domain
+   */
   readonly domainName?: string
-  /** ACM certificate for `domainName`, in us-east-1 (CloudFront's region). @default - none */
+  /**
+   * Certificate for `domainName`: ACM in us-east-1 (CloudFront's) for the global shape; in China an
+   * imported ACM certificate of the stack's Region or an IAM server certificate. @default - none
+   */
   readonly certificateArn?: string
+  /** A standby database in a second zone. @default false */
+  readonly multiAz?: boolean
+  /** Zones to use (at least two) where some lack Fargate or VPC origins. @default - the Region's first two */
+  readonly availabilityZones?: readonly string[]
+  /** An Elastic IP (`eipalloc-…`) to leave from, e.g. the one a deleted stack kept. @default - a new, retained one */
+  readonly egressIpAllocationId?: string
+  /** Base image of service/Dockerfile, e.g. a copy in your own ECR where Docker Hub is unreachable. @default 'node:22-bookworm-slim' */
+  readonly baseImage?: string
   /** @default 'gateway' */
   readonly natMode?: NatMode
   /** RDS instance type, e.g. `t4g.micro` (a `db.` prefix is accepted). @default 't4g.micro' */
@@ -25,7 +45,7 @@ export interface WechatLoginStackProps extends StackProps {
   readonly alarmEmail?: string
   /** Further Mini Programs, their AppSecrets in existing Secrets Manager secrets. @default [] */
   readonly extraConnections?: readonly ExtraConnection[]
-  /** CPU architecture of the image and the task. @default 'arm64' */
+  /** CPU architecture of the image and the task. @default 'arm64'; 'x86_64' in China */
   readonly cpuArchitecture?: 'arm64' | 'x86_64'
 }
 
@@ -33,6 +53,14 @@ const CONNECTION_ID = /^[a-z0-9-]{1,31}$/
 const APP_ID = /^wx[0-9a-f]{16}$/
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/
 const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate\/[0-9a-f-]{36}$/
+const IAM_CERTIFICATE_ARN = /^arn:aws-cn:iam::\d{12}:server-certificate\/[\w+=,.@/-]{1,128}$/
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/
+const ZONE = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/
+const ALLOCATION_ID = /^eipalloc-[0-9a-f]{8,17}$/
+const IMAGE = /^[a-z0-9][\w./:@-]{0,254}$/
+
+/** The China Regions (partition aws-cn) have no CloudFront VPC origins or Origin Access Control. */
+export const isChina = (region: string | undefined): boolean => !!region?.startsWith('cn-')
 const INSTANCE_TYPE = /^(db\.)?[a-z][a-z0-9-]*\.[a-z0-9]+$/
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 const SECRET_ID =
@@ -45,11 +73,18 @@ function isWhole(n: unknown, min: number, max: number): n is number {
 /** Returns every problem with the props, each a sentence; empty when they are fine. */
 export function problemsWith(props: WechatLoginStackProps): string[] {
   const p: string[] = []
-  if (props.certificateArn && !props.domainName)
+  const china = isChina(props.region)
+  if (props.region !== undefined && !REGION.test(props.region))
+    p.push(`region "${props.region}" is not a Region name such as us-east-1 or cn-north-1.`)
+  if (china && (!props.domainName || !props.certificateArn))
+    p.push(
+      `The China Regions need -c domainName=<your ICP-filed domain> and -c certificateArn=<its certificate, imported into ACM in ${props.region} or uploaded to IAM>, since the load balancer itself is the address.`,
+    )
+  else if (props.certificateArn && !props.domainName)
     p.push(
       'certificateArn is set without domainName: CloudFront needs the domain the certificate covers.',
     )
-  if (props.domainName && !props.certificateArn)
+  else if (props.domainName && !props.certificateArn)
     p.push(
       'domainName is set without certificateArn: CloudFront needs an ACM certificate (in us-east-1) for it.',
     )
@@ -59,12 +94,34 @@ export function problemsWith(props: WechatLoginStackProps): string[] {
     )
   if (props.certificateArn) {
     const region = CERTIFICATE_ARN.exec(props.certificateArn)?.[1]
-    if (!region) p.push(`certificateArn "${props.certificateArn}" is not an ACM certificate ARN.`)
+    const iam = IAM_CERTIFICATE_ARN.test(props.certificateArn)
+    if (china) {
+      if (!iam && region !== props.region)
+        p.push(
+          `certificateArn must be an ACM certificate in ${props.region} or an IAM server certificate (arn:aws-cn:iam::…:server-certificate/…).`,
+        )
+    } else if (!region)
+      p.push(`certificateArn "${props.certificateArn}" is not an ACM certificate ARN.`)
     else if (region !== 'us-east-1')
       p.push(
         `certificateArn is in ${region}, but CloudFront only uses certificates from us-east-1.`,
       )
   }
+  const zones = props.availabilityZones
+  if (zones !== undefined) {
+    if (zones.length < 2 || !zones.every((z) => ZONE.test(z)))
+      p.push('availabilityZones must name at least two zones, such as us-east-1a,us-east-1b.')
+    else if (props.region && !zones.every((z) => z.slice(0, -1) === props.region))
+      p.push(`availabilityZones must all be zones of ${props.region}.`)
+  }
+  if (props.egressIpAllocationId !== undefined && !ALLOCATION_ID.test(props.egressIpAllocationId))
+    p.push(
+      'egressIpAllocationId must be an Elastic IP allocation id such as eipalloc-0123456789abcdef0.',
+    )
+  if (props.baseImage !== undefined && !IMAGE.test(props.baseImage))
+    p.push(
+      `baseImage "${props.baseImage}" is not an image reference such as node:22-bookworm-slim.`,
+    )
   if (props.natMode !== undefined && props.natMode !== 'gateway' && props.natMode !== 'instance')
     p.push(`natMode must be "gateway" or "instance", not "${String(props.natMode)}".`)
   if (props.dbInstanceType !== undefined && !INSTANCE_TYPE.test(props.dbInstanceType))

@@ -7,6 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3'
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment'
 import * as cr from 'aws-cdk-lib/custom-resources'
 import { Construct } from 'constructs'
+import { regionalName } from './edge'
 import { acknowledgeCustomResourceProvider } from './nag'
 
 /** Paths the distribution sends to the bucket instead of the API. */
@@ -37,7 +38,11 @@ export class StaticHost extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
       autoDeleteObjects: true,
     })
-    const origin = origins.S3BucketOrigin.withOriginAccessControl(this.bucket)
+    const origin = origins.S3BucketOrigin.withOriginAccessControl(this.bucket, {
+      originAccessControl: new cloudfront.S3OriginAccessControl(this, 'Oac', {
+        originAccessControlName: regionalName(this, 'static'),
+      }),
+    })
     const behavior = {
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
       allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,

@@ -1,5 +1,6 @@
-// The one stack: deploy-time parameters for what must stay out of the repository, typed props for the
-// shape, and the outputs an operator pastes into the WeChat console.
+// The one stack, in two shapes: global (CloudFront in front of an internal load balancer) and China (the
+// load balancer itself on the ICP-filed domain); deploy-time parameters for what must stay out of the
+// repository, typed props for the shape, and the outputs an operator pastes into the WeChat console.
 import { fileURLToPath } from 'node:url'
 import { CfnOutput, CfnRule, Fn, Lazy, SecretValue, Stack } from 'aws-cdk-lib'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
@@ -10,9 +11,10 @@ import { AuthService } from './auth-service'
 import { Database } from './database'
 import { Edge } from './edge'
 import { Network } from './network'
+import { PublicEntry } from './public-entry'
 import { deployParameters } from './parameters'
 import { ServiceSecrets } from './service-secrets'
-import { type WechatLoginStackProps, validateStackProps } from './stack-props'
+import { isChina, type WechatLoginStackProps, validateStackProps } from './stack-props'
 import { StaticHost } from './static-host'
 
 export type { WechatLoginStackProps } from './stack-props'
@@ -25,51 +27,93 @@ export class WechatLoginStack extends Stack {
     super(scope, id, {
       description: 'Self-hosted WeChat Mini Program login (wechat-login-stack)',
       ...props,
+      // A literal Region makes the partition (aws-cn in China) and its ARNs known at synth.
+      ...(props.region ? { env: { ...props.env, region: props.region } } : {}),
     })
     const p = deployParameters(this)
+    const china = isChina(props.region)
     const minTasks = props.minTasks ?? 1
+    // Graviton is not confirmed for Fargate (nor t4g for RDS and EC2) in the China Regions: x86 there.
+    const arm = props.cpuArchitecture ? props.cpuArchitecture === 'arm64' : !china
+    const small = (armClass: ec2.InstanceClass, size: ec2.InstanceSize) =>
+      ec2.InstanceType.of(china ? ec2.InstanceClass.T3 : armClass, size)
 
-    const network = new Network(this, 'Network', { natMode: props.natMode })
+    const network = new Network(this, 'Network', {
+      natMode: props.natMode,
+      natInstanceType: small(ec2.InstanceClass.T4G, ec2.InstanceSize.NANO),
+      egressIpAllocationId: props.egressIpAllocationId,
+      availabilityZones: props.availabilityZones ? [...props.availabilityZones] : undefined,
+    })
     const database = new Database(this, 'Database', {
       vpc: network.vpc,
       instanceType: props.dbInstanceType
         ? new ec2.InstanceType(props.dbInstanceType.replace(/^db\./, ''))
-        : undefined,
+        : small(ec2.InstanceClass.T4G, ec2.InstanceSize.MICRO),
       allocatedStorageGiB: props.dbAllocatedStorage,
       deletionProtection: props.deletionProtection,
+      multiAz: props.multiAz,
     })
     const secrets = new ServiceSecrets(this, 'Secrets', {
       wechatAppId: p.appId.valueAsString,
       wechatAppSecret: SecretValue.cfnParameter(p.appSecret),
       extraConnections: props.extraConnections,
     })
-    // The distribution fronts the service's load balancer, so its address is only known after both exist.
+    // Globally the distribution fronts the service's load balancer, so its address is only known after both.
+    let url = china ? `https://${props.domainName!}` : ''
     const service = new AuthService(this, 'Auth', {
       vpc: network.vpc,
       database,
       secrets,
-      publicUrl: Lazy.string({ produce: (): string => edge.url }),
+      publicUrl: Lazy.string({ produce: (): string => url }),
       wechatConnectionId: p.connectionId.valueAsString,
       wechatLoginOnly: p.loginOnly.valueAsString,
       buildContext: repositoryRoot,
-      cpuArchitecture:
-        props.cpuArchitecture === 'x86_64' ? ecs.CpuArchitecture.X86_64 : ecs.CpuArchitecture.ARM64,
+      buildArgs: props.baseImage ? { BASE_IMAGE: props.baseImage } : undefined,
+      cpuArchitecture: arm ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
       minTasks,
       maxTasks: props.maxTasks ?? Math.max(4, minTasks),
-      // The edge opens the load balancer to CloudFront alone, which sets this header itself.
-      trustCloudFrontViewerAddress: true,
+      // Only the hop the stack controls: CloudFront (the load balancer accepts nothing else) or, in China,
+      // the internet-facing load balancer, which appends the caller to X-Forwarded-For.
+      clientAddressHeader: china ? 'x-forwarded-for' : 'cloudfront-viewer-address',
+      publicCertificateArn: china ? props.certificateArn : undefined,
     })
-    const edge = new Edge(this, 'Edge', {
-      loadBalancer: service.loadBalancer,
-      domainName: props.domainName,
-      certificateArn: props.certificateArn,
-    })
-    new StaticHost(this, 'Static', {
-      distribution: edge.distribution,
-      siteDirectory: `${repositoryRoot}site`,
-      verificationFileName: p.verificationName.valueAsString,
-      verificationFileContent: p.verificationContent.valueAsString,
-    })
+    const output = (name: string, value: string, description: string) =>
+      new CfnOutput(this, name, { value, description })
+    let host: string
+    if (china) {
+      new PublicEntry(this, 'Entry', {
+        loadBalancer: service.loadBalancer,
+        listener: service.listener,
+        verificationFileName: p.verificationName.valueAsString,
+        verificationFileContent: p.verificationContent.valueAsString,
+        siteDirectory: `${repositoryRoot}site`,
+      })
+      host = props.domainName!
+      output(
+        'LoadBalancerDnsName',
+        service.loadBalancer.loadBalancerDnsName,
+        'Where the ICP-filed domain’s CNAME points',
+      )
+    } else {
+      const edge = new Edge(this, 'Edge', {
+        loadBalancer: service.loadBalancer,
+        domainName: props.domainName,
+        certificateArn: props.certificateArn,
+      })
+      new StaticHost(this, 'Static', {
+        distribution: edge.distribution,
+        siteDirectory: `${repositoryRoot}site`,
+        verificationFileName: p.verificationName.valueAsString,
+        verificationFileContent: p.verificationContent.valueAsString,
+      })
+      url = edge.url
+      host = edge.host
+      output(
+        'DistributionDomainName',
+        edge.distribution.distributionDomainName,
+        'Where a custom domain’s CNAME points',
+      )
+    }
     new Alarms(this, 'Alarms', {
       loadBalancer: service.loadBalancer,
       targetGroup: service.targetGroup,
@@ -89,27 +133,16 @@ export class WechatLoginStack extends Stack {
         ],
       })
 
-    const output = (name: string, value: string, description: string) =>
-      new CfnOutput(this, name, { value, description })
-    output(
-      'AuthenticationAddress',
-      edge.url,
-      'The authentication address: PUBLIC_URL and JWT issuer',
-    )
+    output('AuthenticationAddress', url, 'The authentication address: PUBLIC_URL and JWT issuer')
     output(
       'WechatRequestDomain',
-      edge.url,
+      url,
       'WeChat console: 开发管理 → 开发设置 → 服务器域名 → request合法域名',
     )
-    output(
-      'DistributionDomainName',
-      edge.distribution.distributionDomainName,
-      'Where a custom domain’s CNAME points',
-    )
-    output('WechatBusinessDomain', edge.host, 'WeChat console: 开发管理 → 开发设置 → 业务域名')
+    output('WechatBusinessDomain', host, 'WeChat console: 开发管理 → 开发设置 → 业务域名')
     output(
       'VerificationFileUrl',
-      `${edge.url}/${p.verificationName.valueAsString}`,
+      `${url}/${p.verificationName.valueAsString}`,
       'Must return the verification content',
     )
     output(
@@ -117,7 +150,7 @@ export class WechatLoginStack extends Stack {
       Fn.join(',', network.egressIps),
       'WeChat console: 开发管理 → 开发设置 → 开发者ID → IP白名单 (API IP whitelist)',
     )
-    output('JwksUrl', `${edge.url}/.well-known/jwks.json`, 'Public keys to verify access tokens')
+    output('JwksUrl', `${url}/.well-known/jwks.json`, 'Public keys to verify access tokens')
     output(
       'AdminApiKeySecretArn',
       secrets.adminApiKey.secretArn,

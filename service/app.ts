@@ -23,7 +23,7 @@ export const MAX_BODY_BYTES = 16 * 1024
 export function createApp(deps: Deps, lifecycle: Lifecycle = { draining: false }) {
   const app = new Hono<AppEnv>()
   app.use(requestId())
-  app.use(clientAddress(deps.config.trustCloudFrontViewerAddress))
+  app.use(clientAddress(deps.config.clientAddress))
   app.use(
     accessLog(
       deps.logger,

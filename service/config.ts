@@ -33,6 +33,16 @@ export interface HttpLimits {
   readonly maxConnections: number // HTTP_MAX_CONNECTIONS, default 10000
 }
 
+/**
+ * CLIENT_ADDRESS_HEADER (default: none, the TCP peer) and CLIENT_ADDRESS_HOPS (default 1). Only the hops the
+ * deployment controls are believed: for X-Forwarded-For, the entry that many places from the right, since
+ * each proxy appends the address it was called from and everything to the left is the caller's to write.
+ */
+export interface ClientAddressSource {
+  readonly header?: 'cloudfront-viewer-address' | 'x-forwarded-for'
+  readonly hops: number
+}
+
 export interface Config {
   readonly port: number // PORT, default 3000
   readonly publicUrl: string // PUBLIC_URL, default http://localhost:$PORT; the JWT issuer
@@ -66,10 +76,10 @@ export interface Config {
   readonly rateLimitGraphqlIpPerMinute: number // RATE_LIMIT_GRAPHQL_IP_PER_MINUTE, default 1200
   /** The HTTP server's defences against slow and numerous clients (service/server.ts). */
   readonly http: HttpLimits
-  /** Take the client IP from CloudFront-Viewer-Address (only when reachable through CloudFront alone). */
-  readonly trustCloudFrontViewerAddress: boolean // TRUST_CLOUDFRONT_VIEWER_ADDRESS, default false
   /** Rejected legacy encryptedData per WeChat identity per hour, across instances; then refused. */
   readonly legacyPhoneFailuresPerHour: number // LEGACY_PHONE_FAILURES_PER_HOUR, default 5
+  /** Where the client IP comes from: the TCP peer unless a proxy the deployment controls sets a header. */
+  readonly clientAddress: ClientAddressSource
   readonly production: boolean // NODE_ENV === 'production'
 }
 
@@ -113,6 +123,30 @@ function boolean(env: Env, name: string, p: Problems): boolean {
   if (raw === 'true' || raw === '1') return true
   p.add(name, `must be true or false (got "${env[name]}")`)
   return false
+}
+
+const ADDRESS_HEADERS = ['cloudfront-viewer-address', 'x-forwarded-for'] as const
+
+function readClientAddress(env: Env, p: Problems): ClientAddressSource {
+  const hops = integer(env, 'CLIENT_ADDRESS_HOPS', 1, 1, 10, p)
+  const raw = (env.CLIENT_ADDRESS_HEADER ?? '').toLowerCase()
+  // The older switch, kept so existing deployments keep their meaning.
+  const legacy = boolean(env, 'TRUST_CLOUDFRONT_VIEWER_ADDRESS', p)
+  if (raw && !(ADDRESS_HEADERS as readonly string[]).includes(raw)) {
+    p.add(
+      'CLIENT_ADDRESS_HEADER',
+      `must be ${ADDRESS_HEADERS.join(' or ')} (got "${env.CLIENT_ADDRESS_HEADER}")`,
+    )
+    return { hops }
+  }
+  if (legacy && raw && raw !== 'cloudfront-viewer-address')
+    p.add(
+      'TRUST_CLOUDFRONT_VIEWER_ADDRESS',
+      `contradicts CLIENT_ADDRESS_HEADER=${raw}; set only one`,
+    )
+  const header = (raw || (legacy ? 'cloudfront-viewer-address' : undefined)) as
+    ClientAddressSource['header'] | undefined
+  return header ? { header, hops } : { hops }
 }
 
 function describeIssues(variable: string, error: z.ZodError, p: Problems) {
@@ -262,8 +296,8 @@ export function loadConfig(env: Env): Config {
     rateLimitRefreshIpPerMinute: integer(env, 'RATE_LIMIT_REFRESH_IP_PER_MINUTE', 600, 0, 1e6, p),
     rateLimitGraphqlIpPerMinute: integer(env, 'RATE_LIMIT_GRAPHQL_IP_PER_MINUTE', 1200, 0, 1e6, p),
     http: readHttpLimits(env, p),
-    trustCloudFrontViewerAddress: boolean(env, 'TRUST_CLOUDFRONT_VIEWER_ADDRESS', p),
     legacyPhoneFailuresPerHour: integer(env, 'LEGACY_PHONE_FAILURES_PER_HOUR', 5, 1, 1000, p),
+    clientAddress: Object.freeze(readClientAddress(env, p)),
     production,
   }
   if (p.list.length) throw new ConfigError(p.list)

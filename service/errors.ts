@@ -30,6 +30,7 @@ export const errorStatus = {
   wechat_rate_limited: 429,
   internal_error: 500,
   wechat_misconfigured: 502,
+  wechat_ip_not_whitelisted: 502,
   wechat_error: 502,
   wechat_unavailable: 503,
   wechat_token_invalid: 503,

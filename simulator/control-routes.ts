@@ -25,7 +25,12 @@ const countryCode = z
 const phone = { appId: text, phoneNumber: z.string().regex(/^\d{4,15}$/), countryCode }
 
 const schemas = {
-  app: z.object({ appId: text, secret: text, openPlatform: text.optional() }),
+  app: z.object({
+    appId: text,
+    secret: text,
+    openPlatform: text.optional(),
+    ipWhitelist: z.array(text).max(200).optional(),
+  }),
   user: z.object({ appId: text, user: text }),
   users: z.object({ appId: text, users: z.array(text).min(1).max(maxBatch) }),
   phoneCode: z.object({ ...phone, user: text.optional() }),

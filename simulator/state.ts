@@ -9,6 +9,11 @@ export interface SimApp {
   appId: string
   secret: string
   openPlatform?: string
+  /**
+   * The API IP whitelist (开发者ID → IP白名单). When set, the APIs WeChat documents as guarded answer 40164
+   * to any other caller; absent, nothing is checked (jscode2session's guard is unverified, wechat-api.md §1).
+   */
+  ipWhitelist?: string[]
 }
 
 export interface SimIdentity {

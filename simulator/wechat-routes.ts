@@ -1,9 +1,10 @@
 // The WeChat endpoints the service calls, answering as shared/wechat-api.md describes (errors: HTTP 200 + errcode).
+import { getConnInfo } from '@hono/node-server/conninfo'
 import { Hono, type Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { delay, faultResponse, replacesAnswer, type WeChatSend } from './faults'
 import type { SimApp, SimState } from './state'
-import { WxError, rid, wechatPaths, type WeChatPath } from './wire'
+import { WxError, notWhitelisted, rid, wechatPaths, type WeChatPath } from './wire'
 
 /** jscode2session answers `text/plain` although the body is JSON; the others answer `application/json` [observed]. */
 export const sendWeChat: WeChatSend = (c, body, status = 200) =>
@@ -29,6 +30,19 @@ function authenticate(
   if (!app) throw new WxError(40013)
   if (app.secret !== secret) throw new WxError(40125)
   return app
+}
+
+/** The IP whitelist guards the AppSecret APIs the doc names (getAccessToken, getStableAccessToken; §2a, §2b). */
+function checkWhitelist(c: Context, app: SimApp): void {
+  if (!app.ipWhitelist) return
+  let ip = ''
+  try {
+    ip = getConnInfo(c).remote.address ?? ''
+  } catch {
+    // app.request() in a unit test has no socket: treat it as an unknown caller.
+  }
+  const bare = ip.replace(/^::ffff:/, '')
+  if (!app.ipWhitelist.includes(bare)) throw notWhitelisted(bare || '0.0.0.0')
 }
 
 async function jsonBody(c: Context): Promise<Record<string, unknown>> {
@@ -66,6 +80,7 @@ export function wechatRoutes(state: SimState, closing: AbortSignal): Hono {
   app.post('/cgi-bin/stable_token', async (c) => {
     const body = await jsonBody(c)
     const sim = authenticate(state, body.appid, body.secret)
+    checkWhitelist(c, sim)
     if (body.grant_type !== 'client_credential') throw new WxError(40002)
     return sendWeChat(c, state.tokens.stable(sim.appId, body.force_refresh === true))
   })
@@ -73,6 +88,7 @@ export function wechatRoutes(state: SimState, closing: AbortSignal): Hono {
   app.get('/cgi-bin/token', (c) => {
     const q = c.req.query()
     const sim = authenticate(state, q.appid, q.secret)
+    checkWhitelist(c, sim)
     if (q.grant_type !== 'client_credential') throw new WxError(40002)
     return sendWeChat(c, state.tokens.basic(sim.appId))
   })

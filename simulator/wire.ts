@@ -36,10 +36,17 @@ export const defaultMessages: Record<number, string> = {
   41004: 'appsecret missing',
   41008: 'missing code',
   42001: 'access_token expired',
+  40164: 'invalid ip, not in whitelist',
   45009: 'reach max api daily quota limit',
   45011: 'api minute-quota reach limit mustslower retry next minute',
   47001: 'data format error',
   48001: 'api unauthorized',
+}
+
+/** 40164 names the caller as WeChat saw it: "invalid ip 8.149.XXX.108 ipv6 ::ffff:8.149.XXX.108, not in whitelist rid: …" (ip_whitelist doc). */
+export function notWhitelisted(ip: string): WxError {
+  const v4 = ip.replace(/^::ffff:/, '')
+  return new WxError(40164, `invalid ip ${v4} ipv6 ::ffff:${v4}, not in whitelist`)
 }
 
 /** The newer request-id suffix, e.g. `rid: 626d6eea-742b9141-407c26f8` (wire facts, [observed]). */

@@ -30,7 +30,7 @@ export const bearerToken = (c: Context) =>
 
 export function nativeApi(deps: Deps) {
   const app = new Hono<AppEnv>()
-    .use(clientAddress(deps.config.trustCloudFrontViewerAddress))
+    .use(clientAddress(deps.config.clientAddress))
     .get('/compat/whoami', bearer(deps), (c) => c.json(c.get('auth')))
     .route('/', meRoutes(deps))
     .route('/', tokenRoutes(deps))
@@ -39,7 +39,7 @@ export function nativeApi(deps: Deps) {
   /** The caller's headers that the native routes read; c.env carries the socket (the caller's address). */
   function send(c: Context, path: string, init: RequestInit, names: string[]) {
     const headers = new Headers(init.headers)
-    for (const name of [...names, 'user-agent', 'cloudfront-viewer-address']) {
+    for (const name of [...names, 'user-agent', 'cloudfront-viewer-address', 'x-forwarded-for']) {
       const value = c.req.header(name)
       if (value !== undefined && !headers.has(name)) headers.set(name, value)
     }

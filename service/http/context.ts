@@ -3,6 +3,7 @@ import type { Context } from 'hono'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { isIP } from 'node:net'
 import { createMiddleware } from 'hono/factory'
+import type { ClientAddressSource } from '../config'
 
 export interface Auth {
   userId: string
@@ -38,12 +39,29 @@ function viewerAddress(c: Context): string | undefined {
 }
 
 /**
- * Resolves the caller's address once per request. CloudFront's viewer address is trusted only when the
- * deployment says the service is reachable solely through CloudFront: a direct caller can forge the header.
+ * The X-Forwarded-For entry `hops` places from the right: each proxy appends the address that called it, so
+ * the rightmost entries are written by the load balancers the deployment runs and the rest by the caller.
+ * Repeated headers arrive joined with ", ", which keeps that order.
  */
-export const clientAddress = (trustCloudFrontViewerAddress: boolean) =>
+function forwardedAddress(c: Context, hops: number): string | undefined {
+  const entries = (c.req.header('x-forwarded-for') ?? '').split(',').map((e) => e.trim())
+  const ip = entries.length >= hops ? entries[entries.length - hops] : undefined
+  return ip && isIP(ip) ? ip : undefined
+}
+
+/**
+ * Resolves the caller's address once per request. A header is believed only when the deployment says the
+ * service is reachable solely through the proxy that sets it: a direct caller can forge any header.
+ */
+export const clientAddress = (source: ClientAddressSource) =>
   createMiddleware<AppEnv>(async (c, next) => {
-    c.set('clientIp', (trustCloudFrontViewerAddress && viewerAddress(c)) || socketAddress(c))
+    const forwarded =
+      source.header === 'cloudfront-viewer-address'
+        ? viewerAddress(c)
+        : source.header === 'x-forwarded-for'
+          ? forwardedAddress(c, source.hops)
+          : undefined
+    c.set('clientIp', forwarded || socketAddress(c))
     await next()
   })
 

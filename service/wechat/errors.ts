@@ -38,7 +38,11 @@ const credentialRules: Record<number, Rule> = {
   41002: misconfigured, // appid missing
   41004: misconfigured, // appsecret missing
   // IP whitelist: https://developers.weixin.qq.com/doc/oplatform/developers/basic_func/ip_whitelist
-  40164: misconfigured,
+  40164: {
+    code: 'wechat_ip_not_whitelisted',
+    message:
+      "WeChat refused this server's address; an operator must add the stack's egress IP to the Mini Program's API IP whitelist.",
+  },
   40243: misconfigured, // AppSecret frozen: https://developers.weixin.qq.com/doc/oplatform/developers/dev/api
   // New egress IP awaiting admin confirmation; succeeds once approved:
   // https://developers.weixin.qq.com/community/minihome/doc/00026e3d380f1818352acf32456000
@@ -110,7 +114,7 @@ export function mapWeChatError(errcode: number, errmsg: unknown, ctx: ErrorConte
       details: { errcode },
     })
   }
-  if (rule.code === 'wechat_misconfigured')
+  if (rule.code === 'wechat_misconfigured' || rule.code === 'wechat_ip_not_whitelisted')
     ctx.logger?.error(fields, 'WeChat connection misconfigured')
   else ctx.logger?.info(fields, 'WeChat error')
   return new AppError(rule.code, rule.message, {

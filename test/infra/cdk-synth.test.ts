@@ -60,4 +60,29 @@ describe('cdk synth', () => {
       rmSync(`${out}-bad`, { recursive: true, force: true })
     },
   )
+
+  it(
+    'says in one sentence that the China Regions need a domain and a certificate',
+    { timeout: 120_000 },
+    async () => {
+      const failed = await run(
+        'npx',
+        [
+          'cdk',
+          'synth',
+          '--quiet',
+          '--no-notices',
+          '--output',
+          `${out}-cn`,
+          '-c',
+          'region=cn-north-1',
+        ],
+        { cwd: root, env: quietEnv, timeout: 110_000 },
+      ).catch((error: { stderr: string }) => error)
+      expect((failed as { stderr: string }).stderr).toContain(
+        'The China Regions need -c domainName=<your ICP-filed domain> and -c certificateArn=',
+      )
+      rmSync(`${out}-cn`, { recursive: true, force: true })
+    },
+  )
 })

@@ -106,6 +106,11 @@ describe('network', () => {
   it('leaves through one NAT gateway on an Elastic IP that is output for the whitelist', () => {
     template.resourceCountIs('AWS::EC2::NatGateway', 1)
     const [eipId] = only('AWS::EC2::EIP')
+    // The whitelisted address outlives a failed update, a replacement and the stack itself.
+    template.hasResource('AWS::EC2::EIP', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    })
     template.hasResourceProperties('AWS::EC2::NatGateway', {
       AllocationId: { 'Fn::GetAtt': [eipId, 'AllocationId'] },
     })
@@ -125,20 +130,20 @@ describe('auth service task', () => {
     ]
     expect(Object.keys(secrets).sort()).toEqual(credentials)
     expect(Object.keys(environment).sort()).toEqual([
+      'CLIENT_ADDRESS_HEADER',
       'DB_HOST',
       'DB_NAME',
       'DB_PORT',
       'NODE_ENV',
       'PORT',
       'PUBLIC_URL',
-      'TRUST_CLOUDFRONT_VIEWER_ADDRESS',
       'WECHAT_CONNECTION',
       'WECHAT_LOGIN_ONLY',
     ])
     expect(environment).toMatchObject({
       NODE_ENV: 'production',
       PORT: '3000',
-      TRUST_CLOUDFRONT_VIEWER_ADDRESS: 'true',
+      CLIENT_ADDRESS_HEADER: 'cloudfront-viewer-address',
       WECHAT_CONNECTION: { Ref: 'WechatConnectionId' },
       WECHAT_LOGIN_ONLY: { Ref: 'LoginOnlyMode' },
     })
@@ -220,9 +225,9 @@ describe('auth service', () => {
     expect(metrics.sort()).toEqual(['ALBRequestCountPerTarget', 'ECSServiceAverageCPUUtilization'])
   })
 
-  it('is health-checked on /readyz', () => {
+  it('is health-checked on /healthz, so a database blip does not replace every task', () => {
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
-      HealthCheckPath: '/readyz',
+      HealthCheckPath: '/healthz',
       Port: 3000,
       TargetType: 'ip',
     })
@@ -236,24 +241,50 @@ describe('load balancer', () => {
     expect(alb.Properties.Scheme).toBe('internal')
   })
 
-  it('is reachable only from CloudFront’s origin-facing prefix list', () => {
+  it('is reachable only from CloudFront: its origin-facing prefix list and its VPC origins group', () => {
     const albGroupId = getAttId((alb.Properties.SecurityGroups as unknown[])[0])
     expect(json.Resources[albGroupId]!.Properties.SecurityGroupIngress).toBeUndefined()
-    const ingress = ingressInto(albGroupId)
-    expect(ingress).toHaveLength(1)
-    const rule = ingress[0]!.Properties
-    expect(rule).toMatchObject({ IpProtocol: 'tcp', FromPort: 80, ToPort: 80 })
-    expect(rule.CidrIp).toBeUndefined()
-    const lookup = json.Resources[getAttId(rule.SourcePrefixListId)]!
-    expect(lookup.Type).toBe('Custom::AWS')
-    expect(JSON.parse(lookup.Properties.Create as string).parameters.Filters).toEqual([
+    const ingress = ingressInto(albGroupId).map((r) => r.Properties)
+    expect(ingress).toHaveLength(2)
+    for (const rule of ingress) {
+      expect(rule).toMatchObject({ IpProtocol: 'tcp', FromPort: 80, ToPort: 80 })
+      expect(rule.CidrIp).toBeUndefined()
+    }
+    const lookup = (field: string) => {
+      const id = getAttId(ingress.find((r) => r[field])![field])
+      expect(json.Resources[id]!.Type).toBe('Custom::AWS')
+      return { id, create: json.Resources[id]!.Properties.Create }
+    }
+    expect(JSON.parse(lookup('SourcePrefixListId').create as string).parameters.Filters).toEqual([
       { Name: 'prefix-list-name', Values: ['com.amazonaws.global.cloudfront.origin-facing'] },
     ])
+    const group = lookup('SourceSecurityGroupId')
+    const call = JSON.stringify(group.create)
+    expect(call).toContain('describeSecurityGroups')
+    expect(call).toContain(
+      '\\"Filters\\":[{\\"Name\\":\\"group-name\\",\\"Values\\":[\\"CloudFront-VPCOrigins-Service-SG\\"]},{\\"Name\\":\\"vpc-id\\",\\"Values\\":[\\"",{"Ref":"NetworkVpc',
+    )
+    // CloudFront creates the group with the VPC origin: the lookup waits for it.
+    const [vpcOriginId] = only('AWS::CloudFront::VpcOrigin')
+    const dependsOn = (json.Resources[group.id] as { DependsOn?: string[] }).DependsOn
+    expect(dependsOn).toContain(vpcOriginId)
   })
 
   it('is the VPC origin of the distribution', () => {
     template.hasResourceProperties('AWS::CloudFront::VpcOrigin', {
       VpcOriginEndpointConfig: Match.objectLike({ Arn: { Ref: albId } }),
+    })
+  })
+
+  it('names the VPC origin and the OAC after the stack and the Region, so one stack name deploys in two Regions', () => {
+    const regional = (what: string) => ({
+      'Fn::Join': ['-', ['WechatLoginStack', { Ref: 'AWS::Region' }, what]],
+    })
+    template.hasResourceProperties('AWS::CloudFront::VpcOrigin', {
+      VpcOriginEndpointConfig: Match.objectLike({ Name: regional('api') }),
+    })
+    template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
+      OriginAccessControlConfig: Match.objectLike({ Name: regional('static') }),
     })
   })
 })
@@ -357,6 +388,7 @@ describe('static host', () => {
     const name = json.Parameters.VerificationFileName!
     const pattern = new RegExp(name.AllowedPattern!)
     expect(pattern.test('87PweoaRBw.txt')).toBe(true)
+    expect(pattern.test('MP_verify_Ab-c_12.txt')).toBe(true)
     for (const bad of ['a/b.txt', 'x.html', '../x.txt']) expect(pattern.test(bad)).toBe(false)
     expect(pattern.test(name.Default!)).toBe(true)
   })

@@ -39,7 +39,8 @@ export function describeNagChecks(stack: IConstruct): void {
 
     it('gives every acknowledgement a one-sentence reason', () => {
       const acks = acknowledgements(stack)
-      expect(acks.length).toBeGreaterThan(10)
+      // Proves the acknowledgements are found at all; each shape has several.
+      expect(acks.length).toBeGreaterThan(5)
       for (const { id, reason } of acks) {
         expect(reason, id).toMatch(/^[A-Za-z].{20,160}\.$/)
         expect(reason.slice(0, -1), id).not.toMatch(/[.!?] /)

@@ -1,5 +1,6 @@
-// Contracts of a deployment with every option turned on: NAT instance, custom domain, x86 tasks, extra
-// connections, task counts, alarm mail and no deletion protection.
+// Contracts of a deployment with every option turned on: NAT instance on a reused Elastic IP, custom domain,
+// x86 tasks on a mirrored base image, chosen zones, extra connections, task counts, a Multi-AZ database,
+// alarm mail and no deletion protection.
 import { Match } from 'aws-cdk-lib/assertions'
 import { describe, expect, it } from 'vitest'
 import { describeNagChecks } from './nag-checks'
@@ -23,6 +24,10 @@ const { stack, template, dockerImages } = synthesize({
   deletionProtection: false,
   dbInstanceType: 'db.t4g.small',
   dbAllocatedStorage: 50,
+  multiAz: true,
+  availabilityZones: ['us-east-1a', 'us-east-1c'],
+  egressIpAllocationId: 'eipalloc-0123456789abcdef0',
+  baseImage: '123456789012.dkr.ecr.us-east-1.amazonaws.com/node:22-bookworm-slim',
 })
 const container = (
   Object.values(resourcesOf(template, 'AWS::ECS::TaskDefinition'))[0]!.Properties
@@ -30,12 +35,20 @@ const container = (
 )[0]!
 
 describe('NAT instance', () => {
-  it('replaces the NAT gateway and keeps the egress IP on an Elastic IP', () => {
+  it('leaves from the reused Elastic IP, read back when deploying for the EgressIp output', () => {
     template.resourceCountIs('AWS::EC2::NatGateway', 0)
+    template.resourceCountIs('AWS::EC2::EIP', 0)
     const [instanceId] = Object.keys(resourcesOf(template, 'AWS::EC2::Instance'))
-    const [eipId] = Object.keys(resourcesOf(template, 'AWS::EC2::EIP'))
-    template.hasResourceProperties('AWS::EC2::EIP', { InstanceId: { Ref: instanceId } })
-    template.hasOutput('EgressIp', { Value: { Ref: eipId } })
+    template.hasResourceProperties('AWS::EC2::EIPAssociation', {
+      AllocationId: 'eipalloc-0123456789abcdef0',
+      InstanceId: { Ref: instanceId },
+    })
+    const lookup = Object.entries(resourcesOf(template, 'Custom::AWS')).find(([, r]) =>
+      JSON.stringify(r.Properties.Create).includes('describeAddresses'),
+    )!
+    template.hasOutput('EgressIp', {
+      Value: { 'Fn::GetAtt': [lookup[0], 'Addresses.0.PublicIp'] },
+    })
   })
 
   it('is a t4g.nano with an encrypted disk that forwards only the VPC’s traffic', () => {
@@ -83,11 +96,27 @@ describe('custom domain', () => {
 })
 
 describe('x86 tasks', () => {
-  it('build the image for the CPU architecture the task runs on', () => {
+  it('build the image for the CPU architecture the task runs on, from the given base image', () => {
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
     })
-    expect(dockerImages).toEqual([expect.objectContaining({ platform: 'linux/amd64' })])
+    expect(dockerImages).toEqual([
+      expect.objectContaining({
+        platform: 'linux/amd64',
+        dockerBuildArgs: {
+          BASE_IMAGE: '123456789012.dkr.ecr.us-east-1.amazonaws.com/node:22-bookworm-slim',
+        },
+      }),
+    ])
+  })
+})
+
+describe('zones', () => {
+  it('are the ones given', () => {
+    const zones = Object.values(resourcesOf(template, 'AWS::EC2::Subnet')).map(
+      (s) => s.Properties.AvailabilityZone,
+    )
+    expect(new Set(zones)).toEqual(new Set(['us-east-1a', 'us-east-1c']))
   })
 })
 
@@ -128,10 +157,11 @@ describe('sizes', () => {
     template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: Match.absent() })
   })
 
-  it('size the database as asked and let it be deleted, still leaving a snapshot', () => {
+  it('size the database as asked, Multi-AZ, and let it be deleted, still leaving a snapshot', () => {
     template.hasResource('AWS::RDS::DBInstance', {
       DeletionPolicy: 'Snapshot',
       Properties: Match.objectLike({
+        MultiAZ: true,
         DBInstanceClass: 'db.t4g.small',
         AllocatedStorage: '50',
         DeletionProtection: false,

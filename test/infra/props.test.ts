@@ -3,6 +3,7 @@
 import { App } from 'aws-cdk-lib'
 import { describe, expect, it } from 'vitest'
 import { propsFromContext } from '../../infra/context'
+import { rememberShape } from '../../infra/remembered-shape'
 import { problemsWith } from '../../infra/stack-props'
 import { WechatLoginStack } from '../../infra/wechat-login-stack'
 import { US_EAST_1_CERTIFICATE } from './synth'
@@ -35,6 +36,32 @@ describe('stack props', () => {
     )
   })
 
+  it('need an ICP-filed domain and its certificate in China, said in one sentence', () => {
+    expect(problemsWith({ region: 'cn-north-1' })).toEqual([
+      'The China Regions need -c domainName=<your ICP-filed domain> and -c certificateArn=<its certificate, imported into ACM in cn-north-1 or uploaded to IAM>, since the load balancer itself is the address.',
+    ])
+    const china = { region: 'cn-northwest-1', domainName: 'login.example.cn' }
+    const acm =
+      'arn:aws-cn:acm:cn-northwest-1:123456789012:certificate/12345678-1234-1234-1234-123456789012'
+    expect(problemsWith({ ...china, certificateArn: acm })).toEqual([])
+    const iam = 'arn:aws-cn:iam::123456789012:server-certificate/login-example-cn'
+    expect(problemsWith({ ...china, certificateArn: iam })).toEqual([])
+    expect(problemsWith({ ...china, certificateArn: US_EAST_1_CERTIFICATE })).toEqual([
+      'certificateArn must be an ACM certificate in cn-northwest-1 or an IAM server certificate (arn:aws-cn:iam::…:server-certificate/…).',
+    ])
+  })
+
+  it('reject zones outside the Region, a lone zone, and malformed ids', () => {
+    expect(problemsWith({ availabilityZones: ['us-east-1a'] })[0]).toMatch(
+      /^availabilityZones must name at least two/,
+    )
+    expect(
+      problemsWith({ region: 'us-east-1', availabilityZones: ['us-east-1a', 'us-west-2b'] }),
+    ).toEqual(['availabilityZones must all be zones of us-east-1.'])
+    expect(problemsWith({ egressIpAllocationId: '1.2.3.4' })[0]).toMatch(/^egressIpAllocationId/)
+    expect(problemsWith({ region: 'mars-1' })[0]).toMatch(/^region "mars-1"/)
+  })
+
   it('reject task counts the service could not honour', () => {
     expect(problemsWith({ minTasks: 3, maxTasks: 2 })).toEqual([
       'maxTasks (2) is below minTasks (3): the service could never reach its minimum.',
@@ -63,6 +90,31 @@ describe('stack props', () => {
 })
 
 describe('context', () => {
+  it('selects the China shape from CDK_DEFAULT_REGION, and pins a Region only from -c region otherwise', () => {
+    expect(propsFromContext(context({}), 'cn-north-1').region).toBe('cn-north-1')
+    expect(propsFromContext(context({}), 'us-east-1').region).toBeUndefined()
+    expect(propsFromContext(context({ region: 'ap-east-1' }), 'us-east-1').region).toBe('ap-east-1')
+    expect(
+      propsFromContext(context({ availabilityZones: 'a-1a, a-1b' })).availabilityZones,
+    ).toEqual(['a-1a', 'a-1b'])
+  })
+
+  it('remembers what -c gave, keeps it when not given again, and forgets it on an empty value', () => {
+    const first = rememberShape({ domainName: 'login.example.com', minTasks: '2' })
+    expect(first.changed).toEqual(['domainName', 'minTasks'])
+    // The AppSecret rotation: `cdk deploy --parameters …` with no -c keeps the domain, hence the issuer.
+    const rotation = rememberShape({}, first.memory)
+    expect(rotation).toEqual({ shape: first.memory, memory: first.memory, changed: [] })
+    const resized = rememberShape({ minTasks: '3', domainName: 'login.example.com' }, first.memory)
+    expect(resized.changed).toEqual(['minTasks'])
+    expect(resized.shape).toEqual({ domainName: 'login.example.com', minTasks: '3' })
+    const forgot = rememberShape({ minTasks: '' }, resized.memory)
+    expect(forgot).toMatchObject({
+      shape: { domainName: 'login.example.com' },
+      changed: ['minTasks'],
+    })
+  })
+
   it('turns command-line strings into typed props', () => {
     const props = propsFromContext(
       context({

@@ -155,6 +155,32 @@ describe('loadConfig', () => {
     })
     expect(c.databaseUrl).toBe('postgres://app:p%40ss%2Fword@db.internal:5432/auth?sslmode=require')
   })
+
+  it('takes the client address from the TCP peer unless one header is named', () => {
+    expect(loadConfig({}).clientAddress).toEqual({ hops: 1 })
+    expect(
+      loadConfig({ CLIENT_ADDRESS_HEADER: 'X-Forwarded-For', CLIENT_ADDRESS_HOPS: '2' })
+        .clientAddress,
+    ).toEqual({
+      header: 'x-forwarded-for',
+      hops: 2,
+    })
+    // The older switch keeps its meaning.
+    expect(loadConfig({ TRUST_CLOUDFRONT_VIEWER_ADDRESS: 'true' }).clientAddress).toEqual({
+      header: 'cloudfront-viewer-address',
+      hops: 1,
+    })
+    expect(problems({ CLIENT_ADDRESS_HEADER: 'forwarded' }).join()).toContain(
+      'CLIENT_ADDRESS_HEADER',
+    )
+    expect(
+      problems({
+        CLIENT_ADDRESS_HEADER: 'x-forwarded-for',
+        TRUST_CLOUDFRONT_VIEWER_ADDRESS: 'true',
+      }).join(),
+    ).toContain('contradicts CLIENT_ADDRESS_HEADER=x-forwarded-for')
+    expect(problems({ CLIENT_ADDRESS_HOPS: '0' }).join()).toContain('CLIENT_ADDRESS_HOPS')
+  })
 })
 
 describe('the secret guard of the test harness', () => {

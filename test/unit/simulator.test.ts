@@ -179,6 +179,23 @@ describe('stable_token', () => {
     expect(use.json.errcode).toBe(40001)
     expect((await token(shop)).json.access_token).not.toBe(first)
   })
+
+  it('answers 40164 naming the caller when an IP whitelist leaves it out, and leaves jscode2session open', async () => {
+    await control('POST', '/apps', { ...shop, ipWhitelist: ['203.0.113.10'] })
+    const refused = await token(shop)
+    expect(refused.json.errcode).toBe(40164)
+    expect(refused.json.errmsg).toMatch(
+      /^invalid ip 127\.0\.0\.1 ipv6 ::ffff:127\.0\.0\.1, not in whitelist, rid: /,
+    )
+    const basic = await fetch(
+      `${sim.url}/cgi-bin/token?grant_type=client_credential&appid=${shop.appId}&secret=${shop.secret}`,
+    )
+    expect(((await basic.json()) as Json).errcode).toBe(40164)
+    const { code } = (await control('POST', '/login-codes', { appId: shop.appId, user: 'u' })).json
+    expect((await code2session(shop, code)).json.openid).toBeDefined()
+    await control('POST', '/apps', { ...shop, ipWhitelist: ['203.0.113.10', '127.0.0.1'] })
+    expect((await token(shop)).json.access_token).toBeDefined()
+  })
 })
 
 describe('getuserphonenumber', () => {

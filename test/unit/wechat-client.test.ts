@@ -98,7 +98,7 @@ describe('code2Session', () => {
     [40125, 'wechat_misconfigured', 502],
     [41002, 'wechat_misconfigured', 502],
     [41004, 'wechat_misconfigured', 502],
-    [40164, 'wechat_misconfigured', 502],
+    [40164, 'wechat_ip_not_whitelisted', 502],
     [40243, 'wechat_misconfigured', 502],
     [89503, 'wechat_misconfigured', 502],
     [99999, 'wechat_error', 502],
@@ -169,7 +169,7 @@ describe('getStableAccessToken', () => {
     [40013, 'wechat_misconfigured', 502],
     [40125, 'wechat_misconfigured', 502],
     [40001, 'wechat_misconfigured', 502],
-    [40164, 'wechat_misconfigured', 502],
+    [40164, 'wechat_ip_not_whitelisted', 502],
     [-1, 'wechat_unavailable', 503],
   ])('maps stable_token errcode %i to %s (%i)', async (errcode, code, status) => {
     await fault('/cgi-bin/stable_token', { errcode, times: 1 })
