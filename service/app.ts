@@ -9,11 +9,13 @@ import { accessLog } from './http/access-log'
 import { clientAddress, type AppEnv } from './http/context'
 import { errorResponse } from './http/errors'
 import { rateLimit } from './http/rate-limit'
+import { webOrigins } from './http/web-origins'
 import { adminRoutes } from './routes/admin'
 import { healthRoutes, type Lifecycle } from './routes/health'
 import { loginRoutes } from './routes/login'
 import { meRoutes } from './routes/me'
 import { phoneRoutes } from './routes/phone'
+import { qrLoginRoutes } from './routes/qr-logins'
 import { tokenRoutes } from './routes/tokens'
 import { wellKnownRoutes } from './routes/well-known'
 
@@ -29,6 +31,7 @@ export function createApp(deps: Deps, lifecycle: Lifecycle = { draining: false }
       deps.config.connections.map((c) => c.id),
     ),
   )
+  app.use(webOrigins(deps.config)) // before the limiter: preflights spend nothing, a 429 is readable
   // One limiter on every route that spends a WeChat call, so they share the per-IP buckets.
   const limited = rateLimit(deps.config, deps.now)
   app.use('/v1/connections/:connection/*', limited)
@@ -52,6 +55,7 @@ export function createApp(deps: Deps, lifecycle: Lifecycle = { draining: false }
   app.route('/', meRoutes(deps))
   if (deps.config.adminApiKey) app.route('/', adminRoutes(deps, deps.config.adminApiKey))
   app.route('/', phoneRoutes(deps))
+  app.route('/', qrLoginRoutes(deps))
   // Authing's routes write their own errors (HTTP 200 envelopes), the limiter's 429 included.
   app.route('/', compatRoutes(deps, limited))
   app.notFound(() => {

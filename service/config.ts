@@ -13,6 +13,12 @@ export interface Connection {
   readonly loginOnly: boolean
   /** Authing's app id (`x-authing-app-id`) that maps to this connection in the compatibility layer. */
   readonly authingAppId?: string
+  /** The Mini Program page a web login's code opens (no leading `/`); absent: QR login is off. */
+  readonly qrLoginPage?: string
+  /** Which version of the Mini Program the code opens. */
+  readonly qrLoginEnvVersion: 'release' | 'trial' | 'develop'
+  /** Origins (`https://admin.example.com`) whose pages may start and poll a QR login. */
+  readonly webOrigins: readonly string[]
 }
 
 export interface DatabaseParts {
@@ -44,12 +50,22 @@ export interface Config {
   readonly rateLimitConnectionPerMinute: number // RATE_LIMIT_CONNECTION_PER_MINUTE, default 6000
   /** Take the client IP from CloudFront-Viewer-Address (only when reachable through CloudFront alone). */
   readonly trustCloudFrontViewerAddress: boolean // TRUST_CLOUDFRONT_VIEWER_ADDRESS, default false
+  readonly qrLoginTtlSeconds: number // QR_LOGIN_TTL, default 120: how long a web login's code lives
+  readonly qrLoginIntervalSeconds: number // QR_LOGIN_INTERVAL, default 2: the web page's poll interval
   readonly production: boolean // NODE_ENV === 'production'
 }
 
 const connectionId = z
   .string()
   .regex(/^[a-z0-9-]{1,31}$/, 'must be lowercase letters, digits and "-", fewer than 32 characters')
+
+/** An origin exactly as browsers send it: scheme, host and port only; http only for loopback hosts. */
+const webOrigin = z.string().refine((v) => {
+  if (!URL.canParse(v)) return false
+  const u = new URL(v)
+  if (u.origin !== v) return false
+  return u.protocol === 'https:' || /^(localhost|127\.0\.0\.1|\[::1\])$/.test(u.hostname)
+}, 'must be an origin like https://admin.example.com (http only for localhost)')
 
 const connectionSchema = z.strictObject({
   id: connectionId,
@@ -58,6 +74,14 @@ const connectionSchema = z.strictObject({
   appSecret: z.string().min(1, 'must not be empty'),
   loginOnly: z.boolean().default(false),
   authingAppId: z.string().min(1).optional(),
+  // getwxacodeunlimit's `page`: a page path without a leading "/" or a query (wechat-api.md §8).
+  qrLoginPage: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_.-]+)*$/, 'must be a page path like pages/qr-login/index')
+    .max(128)
+    .optional(),
+  qrLoginEnvVersion: z.enum(['release', 'trial', 'develop']).default('release'),
+  webOrigins: z.array(webOrigin).max(20).default([]),
 })
 
 type Env = Record<string, string | undefined>
@@ -210,6 +234,8 @@ export function loadConfig(env: Env): Config {
       p,
     ),
     trustCloudFrontViewerAddress: boolean(env, 'TRUST_CLOUDFRONT_VIEWER_ADDRESS', p),
+    qrLoginTtlSeconds: integer(env, 'QR_LOGIN_TTL', 120, 30, 600, p),
+    qrLoginIntervalSeconds: integer(env, 'QR_LOGIN_INTERVAL', 2, 1, 10, p),
     production,
   }
   if (p.list.length) throw new ConfigError(p.list)

@@ -25,7 +25,12 @@ const countryCode = z
 const phone = { appId: text, phoneNumber: z.string().regex(/^\d{4,15}$/), countryCode }
 
 const schemas = {
-  app: z.object({ appId: text, secret: text, openPlatform: text.optional() }),
+  app: z.object({
+    appId: text,
+    secret: text,
+    openPlatform: text.optional(),
+    pages: z.array(text).optional(),
+  }),
   user: z.object({ appId: text, user: text }),
   users: z.object({ appId: text, users: z.array(text).min(1).max(maxBatch) }),
   phoneCode: z.object(phone),
@@ -93,6 +98,11 @@ export function controlRoutes(state: SimState): Hono {
   app.delete('/faults', (c) => {
     state.faults.clear()
     return c.json({ ok: true })
+  })
+  // What the Mini Program codes drawn so far open: the page, its version and the scene (newest last).
+  app.get('/wxa-codes', (c) => {
+    const appId = c.req.query('appId')
+    return c.json({ codes: state.wxaCodes.filter((x) => !appId || x.appId === appId) })
   })
   app.get('/stats', (c) => c.json({ calls: state.calls }))
   app.post('/access-tokens/invalidate', async (c) => {

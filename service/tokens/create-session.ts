@@ -26,6 +26,7 @@ function createStatement(db: Db, audited: boolean) {
         expiresAt: ph('expiresAt'),
         ip: ph('ip'),
         userAgent: ph('userAgent'),
+        client: ph('client'),
       })
       .returning({ id: sessions.id }),
   )
@@ -73,7 +74,13 @@ function createStatementsOf(db: Db) {
  */
 export async function createSession(
   db: Db,
-  input: { userId: string; connection: string; sessionId?: string } & SessionContext,
+  input: {
+    userId: string
+    connection: string
+    sessionId?: string
+    /** 'web' for a browser's session from a QR login; absent for the Mini Program's own. */
+    client?: 'web'
+  } & SessionContext,
   { now, refreshTtlSeconds, randomId }: SessionOptions,
   audit?: AuditEvent,
 ): Promise<{ sessionId: string; refreshToken: string }> {
@@ -87,6 +94,7 @@ export async function createSession(
     expiresAt: new Date(now.getTime() + refreshTtlSeconds * 1000),
     ip: input.ip ?? null,
     userAgent: input.userAgent?.slice(0, 512) ?? null,
+    client: input.client ?? null,
     tokenHash: hashToken(refreshToken),
   }
   const statements = createStatementsOf(db)

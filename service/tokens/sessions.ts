@@ -28,6 +28,8 @@ export interface Rotated {
   sessionId: string
   userId: string
   connection: string
+  /** The session's client ('web' for a QR login's browser session), kept in every token it is given. */
+  client: 'web' | null
   refreshToken: string
 }
 
@@ -38,7 +40,7 @@ export interface Rotated {
  * out why on the slow path. The row lock makes a concurrent second use wait and then match nothing.
  */
 const rotateSql = sql`WITH live AS (
-  SELECT rt.token_hash, rt.session_id, s.user_id, s.connection
+  SELECT rt.token_hash, rt.session_id, s.user_id, s.connection, s.client
   FROM refresh_tokens rt
   JOIN sessions s ON s.id = rt.session_id
   JOIN users u ON u.id = s.user_id
@@ -48,7 +50,7 @@ const rotateSql = sql`WITH live AS (
 ), consumed AS (
   UPDATE refresh_tokens SET rotated_at = ${ph('now')} FROM live
   WHERE refresh_tokens.token_hash = live.token_hash
-  RETURNING live.session_id, live.user_id, live.connection
+  RETURNING live.session_id, live.user_id, live.connection, live.client
 ), slid AS (
   UPDATE sessions SET last_refreshed_at = ${ph('now')}, expires_at = ${ph('expiresAt')}
   FROM consumed WHERE sessions.id = consumed.session_id
@@ -62,10 +64,10 @@ const rotateSql = sql`WITH live AS (
     jsonb_build_object('sessionId', session_id), ${ph('now')}::timestamptz
   FROM consumed
 )
-SELECT session_id AS "sessionId", user_id AS "userId", connection FROM consumed`
+SELECT session_id AS "sessionId", user_id AS "userId", connection, client FROM consumed`
 
 const rotateStatement = (db: Db) =>
-  prepareSql<{ sessionId: string; userId: string; connection: string }>(
+  prepareSql<{ sessionId: string; userId: string; connection: string; client: 'web' | null }>(
     db,
     'rotate_refresh_token',
     rotateSql,
@@ -124,6 +126,7 @@ async function rotateOrExplain(
       .select({
         userId: sessions.userId,
         connection: sessions.connection,
+        client: sessions.client,
         expiresAt: sessions.expiresAt,
         revokedAt: sessions.revokedAt,
         status: users.status,
@@ -152,6 +155,7 @@ async function rotateOrExplain(
       sessionId: consumed.sessionId,
       userId: s.userId,
       connection: s.connection,
+      client: s.client === 'web' ? 'web' : null,
       refreshToken,
     }
     return { kind: 'rotated' as const, rotated }
