@@ -175,6 +175,16 @@ describe('a QR login refuses', () => {
     expect(refused?.detail).toMatchObject({ step: 'scan', code: 'qr_login_taken' })
   })
 
+  it('all but one of several people scanning at the same moment', async () => {
+    const login = await start()
+    const people = await Promise.all(['qr-lea', 'qr-max', 'qr-ned'].map((u) => userToken(u)))
+    const answers = await Promise.all(people.map((p) => act(login.id, 'scan', p.accessToken)))
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409, 409])
+    const [row] = await t.db.select().from(qrLogins).where(eq(qrLogins.id, login.id))
+    const winner = people[answers.findIndex((a) => a.status === 200)]!
+    expect(row?.scannedBy).toBe(winner.user.id)
+  })
+
   it('confirming before scanning (qr_login_not_scanned)', async () => {
     const login = await start()
     const gus = await userToken('qr-gus')
