@@ -140,6 +140,14 @@ function readConnections(env: Env, p: Problems): Connection[] {
       appSecret: env.WECHAT_APP_SECRET ?? '',
       loginOnly: boolean(env, 'WECHAT_LOGIN_ONLY', p),
       ...(env.WECHAT_AUTHING_APP_ID ? { authingAppId: env.WECHAT_AUTHING_APP_ID } : {}),
+      ...(env.WECHAT_QR_LOGIN_PAGE ? { qrLoginPage: env.WECHAT_QR_LOGIN_PAGE } : {}),
+      ...(env.WECHAT_QR_LOGIN_ENV_VERSION
+        ? { qrLoginEnvVersion: env.WECHAT_QR_LOGIN_ENV_VERSION }
+        : {}),
+      // Comma-separated: an environment variable is one line.
+      ...(env.WECHAT_WEB_ORIGINS
+        ? { webOrigins: env.WECHAT_WEB_ORIGINS.split(',').map((o) => o.trim()) }
+        : {}),
     })
   }
   const connections: Connection[] = []

@@ -173,4 +173,21 @@ describe('the logger', () => {
       'QR_LOGIN_TTL',
     ])
   })
+
+  it('reads the QR login settings of the single-connection shorthand', () => {
+    const c = loadConfig({
+      ...single,
+      WECHAT_QR_LOGIN_PAGE: 'pages/qr/index',
+      WECHAT_QR_LOGIN_ENV_VERSION: 'trial',
+      WECHAT_WEB_ORIGINS: 'https://a.example, https://b.example',
+    })
+    expect(c.connections[0]).toMatchObject({
+      qrLoginPage: 'pages/qr/index',
+      qrLoginEnvVersion: 'trial',
+      webOrigins: ['https://a.example', 'https://b.example'],
+    })
+    expect(problems({ ...single, WECHAT_WEB_ORIGINS: 'a.example' })[0]).toMatch(
+      /^WECHAT_APP_ID\/WECHAT_APP_SECRET\[webOrigins\.0\]/,
+    )
+  })
 })
