@@ -5,7 +5,7 @@ import { inArray, lt } from 'drizzle-orm'
 import { recordAudit } from '../audit'
 import { hashToken, randomToken } from '../crypto/random'
 import { qrLogins } from '../db/schema'
-import { findConnection, type Deps } from '../deps'
+import { findConnection, wechatApp, type Deps } from '../deps'
 import { AppError } from '../errors'
 import type { SessionContext } from '../tokens/sessions'
 
@@ -40,16 +40,12 @@ export async function createQrLogin(
   const pollToken = randomToken()
   // Test and development versions are not published, so WeChat must not look the page up there.
   const code = await deps.wechatTokens.withToken(connection, (accessToken) =>
-    deps.wechat.getUnlimitedQrCode(
-      { connectionId: connection.id, appId: connection.appId, appSecret: connection.appSecret },
-      accessToken,
-      {
-        scene: id,
-        page: connection.qrLoginPage!,
-        envVersion: connection.qrLoginEnvVersion,
-        checkPath: connection.qrLoginEnvVersion === 'release',
-      },
-    ),
+    deps.wechat.getUnlimitedQrCode(wechatApp(connection), accessToken, {
+      scene: id,
+      page: connection.qrLoginPage!,
+      envVersion: connection.qrLoginEnvVersion,
+      checkPath: connection.qrLoginEnvVersion === 'release',
+    }),
   )
   const now = deps.now()
   const ttl = deps.config.qrLoginTtlSeconds
