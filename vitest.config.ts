@@ -15,6 +15,11 @@ export default defineConfig({
         extends: true as const,
         test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000 },
       },
+      // A real browser (Debian's chromium) on the embedded database: once, not per database.
+      {
+        extends: true as const,
+        test: { name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 60_000 },
+      },
       {
         extends: true as const,
         test: { name: 'pglite', include: dbSuites, env: { TEST_DB: 'pglite' } },

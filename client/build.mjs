@@ -1,6 +1,7 @@
 // Builds the Mini Program SDK: client/dist/index.js (one CommonJS file, ES2017, no dependencies) that the
-// WeChat devtools' "Build npm" copies into miniprogram_npm, and its declarations beside it. An argument
-// names another output folder (the tests build into a temporary one).
+// WeChat devtools' "Build npm" copies into miniprogram_npm, and its declarations beside it; and the web
+// page's QR login widget, client/dist/qr-login-widget.js (an ES module for browsers). An argument names
+// another output folder (the tests build into a temporary one).
 import { build } from 'esbuild'
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
@@ -23,18 +24,32 @@ await build({
   logLevel: 'warning',
 })
 
-const program = ts.createProgram([join(root, 'src/index.ts')], {
-  declaration: true,
-  emitDeclarationOnly: true,
-  rootDir: join(root, 'src'),
-  outDir: dist,
-  strict: true,
-  skipLibCheck: true,
-  target: ts.ScriptTarget.ES2017,
-  module: ts.ModuleKind.ESNext,
-  moduleResolution: ts.ModuleResolutionKind.Bundler,
-  types: [],
+await build({
+  entryPoints: [join(root, 'src/qr-login-widget.ts')],
+  outfile: join(dist, 'qr-login-widget.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2017',
+  sourcemap: true,
+  logLevel: 'warning',
 })
+
+const program = ts.createProgram(
+  [join(root, 'src/index.ts'), join(root, 'src/qr-login-widget.ts')],
+  {
+    declaration: true,
+    emitDeclarationOnly: true,
+    rootDir: join(root, 'src'),
+    outDir: dist,
+    strict: true,
+    skipLibCheck: true,
+    target: ts.ScriptTarget.ES2017,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    types: [],
+  },
+)
 const { diagnostics } = program.emit()
 if (diagnostics.length) {
   const host = {

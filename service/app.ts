@@ -10,11 +10,13 @@ import { clientAddress, type AppEnv } from './http/context'
 import { errorResponse } from './http/errors'
 import { noStore } from './http/no-store'
 import { rateLimit } from './http/rate-limit'
+import { webOrigins } from './http/web-origins'
 import { adminRoutes } from './routes/admin'
 import { healthRoutes, type Lifecycle } from './routes/health'
 import { loginRoutes } from './routes/login'
 import { meRoutes } from './routes/me'
 import { phoneRoutes } from './routes/phone'
+import { qrLoginRoutes } from './routes/qr-logins'
 import { tokenRoutes } from './routes/tokens'
 import { wellKnownRoutes } from './routes/well-known'
 
@@ -31,6 +33,7 @@ export function createApp(deps: Deps, lifecycle: Lifecycle = { draining: false }
     ),
   )
   app.use(noStore)
+  app.use(webOrigins(deps.config)) // before the limiter: preflights spend nothing, a 429 is readable
   // One limiter on every route that spends a WeChat call, so they share the per-IP buckets.
   const { config } = deps
   const limited = rateLimit(
@@ -56,6 +59,7 @@ export function createApp(deps: Deps, lifecycle: Lifecycle = { draining: false }
   app.route('/', meRoutes(deps))
   if (deps.config.adminApiKey) app.route('/', adminRoutes(deps, deps.config.adminApiKey))
   app.route('/', phoneRoutes(deps))
+  app.route('/', qrLoginRoutes(deps))
   // Authing's routes write their own errors (HTTP 200 envelopes), the limiter's 429 included.
   app.route('/', compatRoutes(deps, { login: limited, graphql: graphqlLimited }))
   app.notFound(() => {

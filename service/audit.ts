@@ -19,6 +19,11 @@ export type AuditType =
   | 'user.unblocked'
   | 'signing_key.rotated'
   | 'wechat_access_token.read'
+  | 'qr_login.created'
+  | 'qr_login.scanned'
+  | 'qr_login.confirmed'
+  | 'qr_login.cancelled'
+  | 'qr_login.refused'
 
 export interface AuditEvent {
   type: AuditType

@@ -15,6 +15,12 @@ export interface Connection {
   readonly authingAppId?: string
   /** Accept the legacy `{encryptedData, iv}` phone form (authing-wxapp-sdk sends only that). */
   readonly legacyPhoneData: boolean
+  /** The Mini Program page a web login's code opens (no leading `/`); absent: QR login is off. */
+  readonly qrLoginPage?: string
+  /** Which version of the Mini Program the code opens. */
+  readonly qrLoginEnvVersion: 'release' | 'trial' | 'develop'
+  /** Origins (`https://admin.example.com`) whose pages may start and poll a QR login. */
+  readonly webOrigins: readonly string[]
 }
 
 export interface DatabaseParts {
@@ -80,12 +86,22 @@ export interface Config {
   readonly legacyPhoneFailuresPerHour: number // LEGACY_PHONE_FAILURES_PER_HOUR, default 5
   /** Where the client IP comes from: the TCP peer unless a proxy the deployment controls sets a header. */
   readonly clientAddress: ClientAddressSource
+  readonly qrLoginTtlSeconds: number // QR_LOGIN_TTL, default 120: how long a web login's code lives
+  readonly qrLoginIntervalSeconds: number // QR_LOGIN_INTERVAL, default 2: the web page's poll interval
   readonly production: boolean // NODE_ENV === 'production'
 }
 
 const connectionId = z
   .string()
   .regex(/^[a-z0-9-]{1,31}$/, 'must be lowercase letters, digits and "-", fewer than 32 characters')
+
+/** An origin exactly as browsers send it: scheme, host and port only; http only for loopback hosts. */
+const webOrigin = z.string().refine((v) => {
+  if (!URL.canParse(v)) return false
+  const u = new URL(v)
+  if (u.origin !== v) return false
+  return u.protocol === 'https:' || /^(localhost|127\.0\.0\.1|\[::1\])$/.test(u.hostname)
+}, 'must be an origin like https://admin.example.com (http only for localhost)')
 
 const connectionSchema = z.strictObject({
   id: connectionId,
@@ -95,6 +111,14 @@ const connectionSchema = z.strictObject({
   loginOnly: z.boolean().default(false),
   authingAppId: z.string().min(1).optional(),
   legacyPhoneData: z.boolean().default(true),
+  // getwxacodeunlimit's `page`: a page path without a leading "/" or a query (wechat-api.md §8).
+  qrLoginPage: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_.-]+)*$/, 'must be a page path like pages/qr-login/index')
+    .max(128)
+    .optional(),
+  qrLoginEnvVersion: z.enum(['release', 'trial', 'develop']).default('release'),
+  webOrigins: z.array(webOrigin).max(20).default([]),
 })
 
 type Env = Record<string, string | undefined>
@@ -179,6 +203,14 @@ function readConnections(env: Env, p: Problems): Connection[] {
       ...(env.WECHAT_AUTHING_APP_ID ? { authingAppId: env.WECHAT_AUTHING_APP_ID } : {}),
       ...(env.WECHAT_LEGACY_PHONE_DATA
         ? { legacyPhoneData: boolean(env, 'WECHAT_LEGACY_PHONE_DATA', p) }
+        : {}),
+      ...(env.WECHAT_QR_LOGIN_PAGE ? { qrLoginPage: env.WECHAT_QR_LOGIN_PAGE } : {}),
+      ...(env.WECHAT_QR_LOGIN_ENV_VERSION
+        ? { qrLoginEnvVersion: env.WECHAT_QR_LOGIN_ENV_VERSION }
+        : {}),
+      // Comma-separated: an environment variable is one line.
+      ...(env.WECHAT_WEB_ORIGINS
+        ? { webOrigins: env.WECHAT_WEB_ORIGINS.split(',').map((o) => o.trim()) }
         : {}),
     })
   }
@@ -298,6 +330,8 @@ export function loadConfig(env: Env): Config {
     http: readHttpLimits(env, p),
     legacyPhoneFailuresPerHour: integer(env, 'LEGACY_PHONE_FAILURES_PER_HOUR', 5, 1, 1000, p),
     clientAddress: Object.freeze(readClientAddress(env, p)),
+    qrLoginTtlSeconds: integer(env, 'QR_LOGIN_TTL', 120, 30, 600, p),
+    qrLoginIntervalSeconds: integer(env, 'QR_LOGIN_INTERVAL', 2, 1, 10, p),
     production,
   }
   if (p.list.length) throw new ConfigError(p.list)

@@ -5,6 +5,7 @@ import { startSimulator } from '../simulator/server'
 import { bootstrap } from './bootstrap'
 import { ConfigError, loadConfig } from './config'
 import { createLogger } from './log'
+import { startQrDemo } from './qr-demo'
 import { startServer } from './server'
 
 const env = { ...process.env }
@@ -16,18 +17,37 @@ const logger = createLogger(env.LOG_LEVEL || 'info')
 
 try {
   const sim = await startSimulator({ apps: defaultSimApps, port: port + 1 })
+  const demoOrigin = `http://localhost:${port + 2}`
+  // The development connection also logs in on the web by QR (the playground's origin); the develop
+  // version's codes need no published page.
+  const devConnection = {
+    id: 'wechat-miniprogram',
+    appId: devApp.appId,
+    appSecret: devApp.secret,
+    qrLoginPage: 'pages/qr-login/index',
+    qrLoginEnvVersion: 'develop',
+    webOrigins: [demoOrigin, `http://127.0.0.1:${port + 2}`],
+  }
   const config = loadConfig({
     ...env,
     PORT: String(port),
     WECHAT_API_BASE_URL: sim.url,
     ...(env.WECHAT_CONNECTIONS || env.WECHAT_APP_ID
       ? {}
-      : { WECHAT_APP_ID: devApp.appId, WECHAT_APP_SECRET: devApp.secret }),
+      : { WECHAT_CONNECTIONS: JSON.stringify([devConnection]) }),
   })
   const service = await bootstrap(config, { logger })
   const server = await startServer(service, config.port, '127.0.0.1')
   const connection = config.connections[0]!
   const api = `http://localhost:${server.port}`
+  const demo = await startQrDemo({
+    port: port + 2,
+    host: '127.0.0.1',
+    endpoint: api,
+    connection: connection.id,
+    simUrl: sim.url,
+    appId: connection.appId,
+  })
   process.stdout.write(`
 wechat-login-stack (development): ${api}
   database: PGlite under ${config.dataDir}/pglite     WeChat: simulator at ${sim.url}
@@ -39,11 +59,12 @@ Log in as a test user "alice" of the Mini Program ${connection.appId}:
 
 A phone code for getPhoneNumber: POST ${sim.url}/__sim/phone-codes {"appId":"${connection.appId}","phoneNumber":"13800138000"}
 Public keys: ${api}/.well-known/jwks.json
+QR login on the web (scan with the simulated Mini Program): ${demoOrigin}
 
 `)
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      void Promise.all([server.close(5000), sim.close()]).then(() => process.exit(0))
+      void Promise.all([server.close(5000), sim.close(), demo.close()]).then(() => process.exit(0))
     })
   }
 } catch (err) {

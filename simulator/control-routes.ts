@@ -30,6 +30,7 @@ const schemas = {
     secret: text,
     openPlatform: text.optional(),
     ipWhitelist: z.array(text).max(200).optional(),
+    pages: z.array(text).optional(),
   }),
   user: z.object({ appId: text, user: text }),
   users: z.object({ appId: text, users: z.array(text).min(1).max(maxBatch) }),
@@ -98,6 +99,11 @@ export function controlRoutes(state: SimState): Hono {
   app.delete('/faults', (c) => {
     state.faults.clear()
     return c.json({ ok: true })
+  })
+  // What the Mini Program codes drawn so far open: the page, its version and the scene (newest last).
+  app.get('/wxa-codes', (c) => {
+    const appId = c.req.query('appId')
+    return c.json({ codes: state.wxaCodes.filter((x) => !appId || x.appId === appId) })
   })
   app.get('/stats', (c) => c.json({ calls: state.calls }))
   app.post('/access-tokens/invalidate', async (c) => {

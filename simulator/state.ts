@@ -3,6 +3,7 @@ import { createCipheriv, randomBytes } from 'node:crypto'
 import { FaultQueue } from './faults'
 import { TokenStore } from './tokens'
 import * as wire from './wire'
+import type { WxaCode } from './wxacode'
 
 /** One Mini Program. Apps sharing `openPlatform` belong to one Open Platform account and share unionids. */
 export interface SimApp {
@@ -14,6 +15,8 @@ export interface SimApp {
    * to any other caller; absent, nothing is checked (jscode2session's guard is unverified, wechat-api.md §1).
    */
   ipWhitelist?: string[]
+  /** Pages of the published version: getwxacodeunlimit with check_path refuses any other (41030). */
+  pages?: string[]
 }
 
 export interface SimIdentity {
@@ -47,6 +50,8 @@ export class SimState {
   readonly tokens = new TokenStore(() => this.now())
   readonly faults = new FaultQueue()
   calls: Record<wire.WeChatPath, number> = zeroCalls()
+  /** The latest Mini Program codes drawn (getwxacodeunlimit), newest last. */
+  readonly wxaCodes: WxaCode[] = []
   private readonly sessionKeys = new Map<string, string>()
   private readonly loginCodes = new Map<string, LoginCode>()
   private readonly phoneCodes = new Map<string, PhoneCode>()
@@ -128,6 +133,11 @@ export class SimState {
     return wire.phoneInfo(record.phoneNumber, record.countryCode, appId, this.now())
   }
 
+  recordWxaCode(code: WxaCode): void {
+    this.wxaCodes.push(code)
+    if (this.wxaCodes.length > 1000) this.wxaCodes.shift()
+  }
+
   /** Legacy getPhoneNumber data: AES-128-CBC/PKCS#7 under the user's current session_key (§4). */
   encryptPhone(app: SimApp, user: string, phoneNumber: string, countryCode: string) {
     const key = Buffer.from(this.identity(app, user).sessionKey, 'base64')
@@ -149,6 +159,7 @@ export class SimState {
     this.sessionKeys.clear()
     this.loginCodes.clear()
     this.phoneCodes.clear()
+    this.wxaCodes.length = 0
     this.calls = zeroCalls()
     this.offsetMs = 0
   }

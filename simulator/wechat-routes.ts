@@ -5,6 +5,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { delay, faultResponse, replacesAnswer, type WeChatSend } from './faults'
 import type { SimApp, SimState } from './state'
 import { WxError, notWhitelisted, rid, wechatPaths, type WeChatPath } from './wire'
+import { drawWxaCode, readWxaCodeRequest } from './wxacode'
 
 /** jscode2session answers `text/plain` although the body is JSON; the others answer `application/json` [observed]. */
 export const sendWeChat: WeChatSend = (c, body, status = 200) =>
@@ -101,6 +102,16 @@ export function wechatRoutes(state: SimState, closing: AbortSignal): Hono {
     if (body.openid !== undefined && typeof body.openid !== 'string') throw new WxError(47001)
     const phone_info = state.redeemPhoneCode(appId, body.code, body.openid)
     return sendWeChat(c, { errcode: 0, errmsg: 'ok', phone_info })
+  })
+
+  // §8: the image bytes on success, labelled image/jpeg as WeChat labels them (the bytes here are a PNG);
+  // errors are JSON with HTTP 200 like every other endpoint.
+  app.post('/wxa/getwxacodeunlimit', async (c) => {
+    const appId = state.tokens.check(c.req.query('access_token'))
+    const code = readWxaCodeRequest(state.apps.get(appId)!, await jsonBody(c))
+    const image = await drawWxaCode(code)
+    state.recordWxaCode(code)
+    return c.body(new Uint8Array(image), 200, { 'content-type': 'image/jpeg' })
   })
 
   return app

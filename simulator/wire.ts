@@ -7,6 +7,7 @@ export const wechatPaths = [
   '/cgi-bin/stable_token',
   '/cgi-bin/token',
   '/wxa/business/getuserphonenumber',
+  '/wxa/getwxacodeunlimit',
 ] as const
 export type WeChatPath = (typeof wechatPaths)[number]
 
@@ -29,12 +30,14 @@ export const defaultMessages: Record<number, string> = {
   40013: 'invalid appid',
   40029: 'invalid code',
   40125: 'invalid appsecret',
+  40097: 'invalid args',
   40163: 'code been used',
   40226: 'code blocked',
   41001: 'access_token missing',
   41002: 'appid missing',
   41004: 'appsecret missing',
   41008: 'missing code',
+  41030: 'invalid page',
   42001: 'access_token expired',
   40164: 'invalid ip, not in whitelist',
   45009: 'reach max api daily quota limit',

@@ -5,6 +5,7 @@ export type {
   Gender,
   PhoneNumber,
   ProfilePatch,
+  QrLoginRequest,
   RequestOptions,
   RequestResult,
   Session,

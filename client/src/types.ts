@@ -66,3 +66,15 @@ export interface PhoneNumber {
 export type RequestOptions = Omit<WechatMiniprogram.RequestOption, 'success' | 'fail' | 'complete'>
 
 export type RequestResult = WechatMiniprogram.RequestSuccessCallbackResult
+
+/** What a web login asks the person to approve (QR login's `scan`). */
+export interface QrLoginRequest {
+  id: string
+  connection: { id: string; displayName: string }
+  createdAt: string
+  expiresAt: string
+  /** Where the web page asked from. */
+  ip: string | null
+  userAgent: string | null
+  origin: string | null
+}

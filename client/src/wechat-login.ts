@@ -6,6 +6,7 @@ import { callPublic, dataOf, tokenRejected, wxLogin, wxRequest } from './transpo
 import type {
   PhoneNumber,
   ProfilePatch,
+  QrLoginRequest,
   RequestOptions,
   RequestResult,
   Session,
@@ -86,6 +87,32 @@ export class WechatLogin {
   }
 
   /**
+   * QR login, the Mini Program's side: `scene` is `options.scene` of the page the code opened (URL-encoded
+   * or not). Logs in silently first when there is no session, then answers what is being approved.
+   */
+  async scanQrLogin(scene: string): Promise<QrLoginRequest> {
+    if (!this.store.read()) await this.loginByCode()
+    return dataOf<QrLoginRequest>(await this.qrStep(scene, 'scan'))
+  }
+
+  /** Logs the web page in as the current user; call after scanQrLogin, when the person agreed. */
+  async confirmQrLogin(scene: string): Promise<void> {
+    dataOf(await this.qrStep(scene, 'confirm'))
+  }
+
+  /** Refuses the web login; the web page shows it cancelled. */
+  async cancelQrLogin(scene: string): Promise<void> {
+    dataOf(await this.qrStep(scene, 'cancel'))
+  }
+
+  /** scanQrLogin then confirmQrLogin: for a page that asks nothing before approving. */
+  async approveQrLogin(scene: string): Promise<QrLoginRequest> {
+    const request = await this.scanQrLogin(scene)
+    await this.confirmQrLogin(scene)
+    return request
+  }
+
+  /**
    * wx.request with the access token: refreshed first when it has under a minute left, and once more
    * (then retried) if the server answers 401 token_expired/token_invalid. Resolves with every answer, as
    * wx.request does; rejects with a WechatLoginError when logged out or when no answer came.
@@ -122,6 +149,12 @@ export class WechatLogin {
   async deleteAccount(): Promise<void> {
     dataOf(await this.request({ url: '/v1/me', method: 'DELETE' }))
     this.store.clear()
+  }
+
+  private qrStep(scene: string, step: string): Promise<RequestResult> {
+    // WeChat hands the page the scene URL-encoded (decodeURIComponent(options.scene)); ours are URL-safe.
+    const id = scene.indexOf('%') >= 0 ? decodeURIComponent(scene) : scene
+    return this.request({ url: `/v1/qr-logins/${encodeURIComponent(id)}/${step}`, method: 'POST' })
   }
 
   private async login(path: string, body: object): Promise<Session> {

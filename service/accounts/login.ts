@@ -31,6 +31,10 @@ export interface IssueInput {
   /** The login's success event, written in the session's own statement: no session exists without it. */
   audit: AuditEvent
   source?: SessionSource
+  /** 'web' for a browser's session from a QR login: a column of the session and a claim of its tokens. */
+  client?: 'web'
+  /** The session's id when the caller has already chosen it. */
+  sessionId?: string
 }
 
 /** Issues a session and its tokens for a user who has just proved who they are. */
@@ -38,13 +42,21 @@ export async function issueTokens(deps: Deps, input: IssueInput): Promise<LoginR
   const { user, connection, ctx } = input
   if (user.status !== 'active') throw new AppError('user_blocked', 'This account is blocked.')
   const now = deps.now()
-  const sessionId = deps.randomId()
+  const sessionId = input.sessionId ?? deps.randomId()
+  const { client } = input
   // The signature needs only the session id, so it is computed while the session is written; the token
   // is answered only if the write succeeded.
   const [{ refreshToken }, { accessToken, expiresIn }] = await Promise.all([
     createSession(
       deps.db,
-      { sessionId, userId: user.id, connection: connection.id, source: input.source, ...ctx },
+      {
+        sessionId,
+        userId: user.id,
+        connection: connection.id,
+        source: input.source,
+        client,
+        ...ctx,
+      },
       {
         now,
         // A session's first stretch already ends at its absolute end when that is the shorter.
@@ -66,6 +78,7 @@ export async function issueTokens(deps: Deps, input: IssueInput): Promise<LoginR
       sid: sessionId,
       azp: connection.id,
       aud: connection.appId,
+      ...(client && { client }),
     }),
   ])
   return { user: publicUser(user), accessToken, refreshToken, tokenType: 'Bearer', expiresIn }

@@ -84,6 +84,8 @@ export const sessions = pgTable(
     revokedReason: text('revoked_reason'),
     ip: text('ip'),
     userAgent: text('user_agent'),
+    /** 'web' for a session a QR login gave a browser (its tokens carry `client: "web"`); null: the Mini Program's. */
+    client: text('client'),
   },
   (t) => [
     index('sessions_user_id_idx').on(t.userId),
@@ -174,6 +176,35 @@ export const legacyPhoneFailures = pgTable(
   (t) => [primaryKey({ columns: [t.appid, t.openid] })],
 )
 
+/**
+ * Web logins approved in the Mini Program (QR login). `id` is the code's scene; the browser's poll token is
+ * kept only as a hash. `status`: pending → scanned → confirmed → delivered, or cancelled; expiry is
+ * `expires_at`, not a status.
+ */
+export const qrLogins = pgTable(
+  'qr_logins',
+  {
+    id: text('id').primaryKey(),
+    connection: text('connection').notNull(),
+    pollTokenHash: text('poll_token_hash').notNull(),
+    status: text('status').notNull().default('pending'),
+    createdAt: ts('created_at').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    lastPolledAt: ts('last_polled_at'),
+    /** The one Mini Program user who scanned; only they may confirm or cancel. */
+    scannedBy: text('scanned_by').references(() => users.id, { onDelete: 'cascade' }),
+    scannedAt: ts('scanned_at'),
+    decidedAt: ts('decided_at'),
+    /** The web session the delivered tokens belong to. */
+    sessionId: text('session_id'),
+    /** Where the web page asked from, shown to the person approving. */
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    origin: text('origin'),
+  },
+  (t) => [index('qr_logins_expires_at_idx').on(t.expiresAt)],
+)
+
 export const schema = {
   users,
   wechatIdentities,
@@ -183,4 +214,5 @@ export const schema = {
   wechatAccessTokens,
   auditEvents,
   legacyPhoneFailures,
+  qrLogins,
 }

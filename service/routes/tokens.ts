@@ -31,6 +31,7 @@ export function tokenRoutes(deps: Deps) {
         sid: rotated.sessionId,
         azp: connection.id,
         aud: connection.appId,
+        ...(rotated.client ? { client: rotated.client } : {}),
       })
       return c.json({
         accessToken,

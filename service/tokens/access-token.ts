@@ -1,5 +1,6 @@
 // Access tokens: ES256 JWTs that any backend verifies against our JWKS. Claims: iss = PUBLIC_URL,
-// sub = user id, aud = the connection's AppID, azp = connection id, sid = session id, iat, exp.
+// sub = user id, aud = the connection's AppID, azp = connection id, sid = session id, iat, exp, and
+// client = "web" on the tokens of a browser session that a QR login created.
 import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose'
 import { AppError } from '../errors'
 import type { KeyStore } from './signing-keys'
@@ -9,6 +10,8 @@ export interface AccessClaims {
   sid: string
   azp: string
   aud: string
+  /** 'web': a browser session approved from the Mini Program (QR login); absent: the Mini Program's own. */
+  client?: 'web'
 }
 
 export interface AccessTokens {
@@ -34,10 +37,10 @@ export function createAccessTokens({
   now,
 }: AccessTokenOptions): AccessTokens {
   return {
-    async sign({ sub, sid, azp, aud }) {
+    async sign({ sub, sid, azp, aud, client }) {
       const { kid, privateKey } = await keys.current()
       const iat = Math.floor(now().getTime() / 1000)
-      const accessToken = await new SignJWT({ sid, azp })
+      const accessToken = await new SignJWT(client ? { sid, azp, client } : { sid, azp })
         .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
         .setIssuer(issuer)
         .setSubject(sub)

@@ -30,6 +30,7 @@ function createStatement(db: Db) {
         expiresAt: ph('expiresAt'),
         ip: ph('ip'),
         userAgent: ph('userAgent'),
+        client: ph('client'),
       })
       .returning({ id: sessions.id }),
   )
@@ -69,6 +70,8 @@ export async function createSession(
     connection: string
     sessionId?: string
     source?: SessionSource
+    /** 'web' for a browser's session from a QR login; absent for the Mini Program's own. */
+    client?: 'web'
   } & SessionContext,
   { now, refreshTtlSeconds, randomId }: SessionOptions,
   audit: AuditEvent,
@@ -86,6 +89,7 @@ export async function createSession(
     expiresAt: new Date(now.getTime() + refreshTtlSeconds * 1000),
     ip: input.ip ?? null,
     userAgent: input.userAgent?.slice(0, 512) ?? null,
+    client: input.client ?? null,
     tokenHash: hashToken(refreshToken),
     auditType: audit.type,
     auditUserId: audit.userId ?? null,

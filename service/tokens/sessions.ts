@@ -36,6 +36,8 @@ export interface Rotated {
   sessionId: string
   userId: string
   connection: string
+  /** The session's client ('web' for a QR login's browser session), kept in every token it is given. */
+  client: 'web' | null
   refreshToken: string
 }
 
@@ -51,7 +53,8 @@ export interface Rotated {
 const rotateSql = sql`WITH presented AS (
   SELECT token_hash, rotated_at, replaced_by FROM refresh_tokens WHERE token_hash = ${ph('hash')}
 ), live AS (
-  SELECT rt.token_hash, rt.session_id, s.user_id, s.connection, p.rotated_at IS NOT NULL AS retried,
+  SELECT rt.token_hash, rt.session_id, s.user_id, s.connection, s.client,
+    p.rotated_at IS NOT NULL AS retried,
     least(${ph('expiresAt')}::timestamptz,
       s.created_at + make_interval(secs => ${ph('maxLifetime')}::int)) AS ends
   FROM presented p
@@ -68,7 +71,7 @@ const rotateSql = sql`WITH presented AS (
 ), consumed AS (
   UPDATE refresh_tokens SET rotated_at = ${ph('now')}, replaced_by = ${ph('nextHash')} FROM live
   WHERE refresh_tokens.token_hash = live.token_hash
-  RETURNING live.session_id, live.user_id, live.connection, live.retried, live.ends
+  RETURNING live.session_id, live.user_id, live.connection, live.client, live.retried, live.ends
 ), slid AS (
   UPDATE sessions SET last_refreshed_at = ${ph('now')}, expires_at = consumed.ends
   FROM consumed WHERE sessions.id = consumed.session_id
@@ -84,10 +87,10 @@ const rotateSql = sql`WITH presented AS (
     ${ph('now')}::timestamptz
   FROM consumed
 )
-SELECT session_id AS "sessionId", user_id AS "userId", connection FROM consumed`
+SELECT session_id AS "sessionId", user_id AS "userId", connection, client FROM consumed`
 
 const rotateStatement = (db: Db) =>
-  prepareSql<{ sessionId: string; userId: string; connection: string }>(
+  prepareSql<{ sessionId: string; userId: string; connection: string; client: 'web' | null }>(
     db,
     'rotate_refresh_token',
     rotateSql,

@@ -31,7 +31,21 @@ export interface WeChatClient {
     phoneCode: string,
     openid?: string,
   ): Promise<PhoneInfo>
+  /** getwxacodeunlimit: the image of a Mini Program code that opens `page` with `scene`. */
+  getUnlimitedQrCode(
+    app: WeChatApp,
+    accessToken: string,
+    request: UnlimitedQrCodeRequest,
+  ): Promise<{ contentType: string; image: Buffer }>
   close(): Promise<void>
+}
+export interface UnlimitedQrCodeRequest {
+  scene: string
+  page: string
+  envVersion: 'release' | 'trial' | 'develop'
+  /** Whether WeChat checks that `page` exists in the published version. */
+  checkPath: boolean
+  width?: number
 }
 export interface WeChatClientOptions {
   /** e.g. https://api.weixin.qq.com, or the simulator's URL. */
@@ -62,10 +76,11 @@ export function createWeChatClient(options: WeChatClientOptions): WeChatClient {
   })
 
   /** One HTTP exchange. `path` may carry the secret or token, so it is never logged or put in an error. */
-  async function call(ctx: ErrorContext, path: string, json?: Body): Promise<Body> {
+  async function exchange(ctx: ErrorContext, path: string, json?: Body) {
     const started = performance.now()
     let status: number
-    let raw: string
+    let contentType: string
+    let raw: Buffer
     try {
       const res = await pool.request({
         method: json ? 'POST' : 'GET',
@@ -77,7 +92,8 @@ export function createWeChatClient(options: WeChatClientOptions): WeChatClient {
         signal: AbortSignal.timeout(timeoutMs), // the total deadline, even for a slow trickle of bytes
       })
       status = res.statusCode
-      raw = await res.body.text() // always drained: a read failure or abort destroys the body
+      contentType = String(res.headers['content-type'] ?? '')
+      raw = Buffer.from(await res.body.arrayBuffer()) // always drained: a read failure or abort destroys the body
     } catch (err) {
       throw wechatUnavailable(ctx, describe(err))
     }
@@ -85,9 +101,14 @@ export function createWeChatClient(options: WeChatClientOptions): WeChatClient {
     logger?.debug({ connectionId: ctx.connectionId, api: ctx.api, status, ms }, 'WeChat call')
     // Errors are HTTP 200 + errcode, so any other status is a proxy or outage, not WeChat's answer.
     if (status !== 200) throw wechatUnavailable(ctx, `HTTP ${status}`)
+    return { contentType, raw }
+  }
+
+  /** A JSON answer, parsed whatever the content type says (jscode2session says text/plain). */
+  function parse(ctx: ErrorContext, raw: Buffer): Body {
     let data: unknown
     try {
-      data = JSON.parse(raw) // jscode2session says text/plain; parse whatever the header says
+      data = JSON.parse(raw.toString('utf8'))
     } catch {
       throw wechatUnavailable(ctx, 'the body is not JSON')
     }
@@ -95,6 +116,9 @@ export function createWeChatClient(options: WeChatClientOptions): WeChatClient {
       throw wechatUnavailable(ctx, 'the body is not a JSON object')
     return data as Body
   }
+
+  const call = async (ctx: ErrorContext, path: string, json?: Body): Promise<Body> =>
+    parse(ctx, (await exchange(ctx, path, json)).raw)
 
   const context = (app: WeChatApp, api: WeChatApi): ErrorContext => ({
     connectionId: app.connectionId,
@@ -153,8 +177,34 @@ export function createWeChatClient(options: WeChatClientOptions): WeChatClient {
       return readPhoneInfo(data.phone_info, app.appId)
     },
 
+    // wechat-api.md §8: success is the image bytes with an image content type, failure JSON {errcode}.
+    async getUnlimitedQrCode(
+      app,
+      accessToken,
+      { scene, page, envVersion, checkPath, width = 430 },
+    ) {
+      const ctx = context(app, 'getwxacodeunlimit')
+      const path = `/wxa/getwxacodeunlimit?access_token=${encodeURIComponent(accessToken)}`
+      const body = { scene, page, check_path: checkPath, env_version: envVersion, width }
+      const { contentType, raw } = await exchange(ctx, path, body)
+      if (!/^image\//i.test(contentType)) {
+        const data = parse(ctx, raw)
+        if (failed(data)) throw mapWeChatError(Number(data.errcode), data.errmsg, ctx)
+        throw new AppError('wechat_error', 'WeChat answered without the code image.')
+      }
+      return { contentType: imageType(raw) ?? contentType.split(';')[0]!.trim(), image: raw }
+    },
+
     close: () => pool.close(),
   }
+}
+
+/** The type the bytes say: WeChat labels its codes image/jpeg whatever they are (§8). */
+function imageType(bytes: Buffer): string | undefined {
+  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
+    return 'image/png'
+  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg'
+  return undefined
 }
 
 /** A short reason for the log: the error's name and code, never its request (which holds the secret). */

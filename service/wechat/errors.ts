@@ -2,7 +2,8 @@
 import { AppError, type ErrorCode } from '../errors'
 import type { Logger } from '../log'
 
-export type WeChatApi = 'jscode2session' | 'stable_token' | 'getuserphonenumber'
+export type WeChatApi =
+  'jscode2session' | 'stable_token' | 'getuserphonenumber' | 'getwxacodeunlimit'
 
 interface Rule {
   code: ErrorCode
@@ -88,6 +89,29 @@ const rules: Record<WeChatApi, Record<number, Rule>> = {
       message: 'The phone code was issued to another Mini Program.',
     },
     48001: misconfigured, // api unauthorized: the app is not certified or lacks the paid phone feature
+    45011: rateLimited,
+  },
+  // https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/qrcode-link/qr-code/getUnlimitedQRCode.html
+  getwxacodeunlimit: {
+    [-1]: busy,
+    40001: tokenInvalid,
+    42001: tokenInvalid,
+    41001: tokenInvalid,
+    // 41030: the page does not exist, or is not in the published version while check_path is true.
+    41030: {
+      code: 'wechat_misconfigured',
+      message:
+        "WeChat refused the connection's qrLoginPage: it must be a page of the published Mini Program (or set qrLoginEnvVersion).",
+    },
+    40097: {
+      code: 'wechat_misconfigured',
+      message: 'WeChat refused the Mini Program code request as invalid; check qrLoginPage.',
+    },
+    40013: misconfigured,
+    45009: {
+      ...rateLimited,
+      message: 'WeChat is rate limiting Mini Program codes; try again in a minute.',
+    },
     45011: rateLimited,
   },
 }

@@ -38,6 +38,11 @@ export interface TestConnection {
   legacyPhoneData?: boolean
   /** Apps with the same openPlatform share unionids (one WeChat developer account). */
   openPlatform?: string
+  qrLoginPage?: string
+  qrLoginEnvVersion?: 'release' | 'trial' | 'develop'
+  webOrigins?: string[]
+  /** The simulator's published pages of this Mini Program (getwxacodeunlimit checks them). */
+  pages?: string[]
 }
 
 export interface TestAppOptions {
@@ -95,6 +100,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
         appId: c.appId,
         secret: c.appSecret,
         openPlatform: c.openPlatform,
+        pages: c.pages,
       })),
     }))
   const pg = usePostgres() ? await freshPostgresDatabase() : undefined
@@ -115,7 +121,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
     WECHAT_TIMEOUT_MS: '1000',
     MASTER_KEY,
     WECHAT_CONNECTIONS: JSON.stringify(
-      connections.map(({ openPlatform: _o, ...c }) => ({ loginOnly: false, ...c })),
+      connections.map(({ openPlatform: _o, pages: _p, ...c }) => ({ loginOnly: false, ...c })),
     ),
     ...(pg ? { DATABASE_URL: pg.url } : {}),
     // Every test request comes from 127.0.0.1: limits high enough for the suites (rate-limit tests lower them).

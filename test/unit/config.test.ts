@@ -213,4 +213,50 @@ describe('the logger', () => {
     expect(lines[0]).toContain('ECONNREFUSED')
     expect(lines[0]).not.toContain('13800138000')
   })
+
+  it('reads the QR login settings of a connection and refuses malformed ones', () => {
+    const connection = { id: 'shop', appId: 'wx0123456789abcdef', appSecret: 's' }
+    const c = loadConfig({
+      WECHAT_CONNECTIONS: JSON.stringify([
+        { ...connection, qrLoginPage: 'pages/qr/index', webOrigins: ['https://a.example'] },
+      ]),
+    })
+    expect(c.connections[0]).toMatchObject({
+      qrLoginPage: 'pages/qr/index',
+      qrLoginEnvVersion: 'release',
+      webOrigins: ['https://a.example'],
+    })
+    expect(c).toMatchObject({ qrLoginTtlSeconds: 120, qrLoginIntervalSeconds: 2 })
+    const bad = {
+      ...connection,
+      qrLoginPage: '/pages/qr/index?x=1',
+      qrLoginEnvVersion: 'beta',
+      webOrigins: ['https://a.example/login', 'http://a.example', 'http://localhost:8080'],
+    }
+    const found = problems({ WECHAT_CONNECTIONS: JSON.stringify([bad]), QR_LOGIN_TTL: '5' })
+    expect(found.map((p) => p.split(' ')[0])).toEqual([
+      'WECHAT_CONNECTIONS[0][qrLoginPage]',
+      'WECHAT_CONNECTIONS[0][qrLoginEnvVersion]',
+      'WECHAT_CONNECTIONS[0][webOrigins.0]',
+      'WECHAT_CONNECTIONS[0][webOrigins.1]',
+      'QR_LOGIN_TTL',
+    ])
+  })
+
+  it('reads the QR login settings of the single-connection shorthand', () => {
+    const c = loadConfig({
+      ...single,
+      WECHAT_QR_LOGIN_PAGE: 'pages/qr/index',
+      WECHAT_QR_LOGIN_ENV_VERSION: 'trial',
+      WECHAT_WEB_ORIGINS: 'https://a.example, https://b.example',
+    })
+    expect(c.connections[0]).toMatchObject({
+      qrLoginPage: 'pages/qr/index',
+      qrLoginEnvVersion: 'trial',
+      webOrigins: ['https://a.example', 'https://b.example'],
+    })
+    expect(problems({ ...single, WECHAT_WEB_ORIGINS: 'a.example' })[0]).toMatch(
+      /^WECHAT_APP_ID\/WECHAT_APP_SECRET\[webOrigins\.0\]/,
+    )
+  })
 })
