@@ -14,7 +14,7 @@ import {
   type PrivatePostgres,
 } from '../helpers/private-postgres'
 import { spawnService } from '../helpers/spawn-service'
-import { usePostgres } from '../helpers/test-app'
+import { APP_A, usePostgres } from '../helpers/test-app'
 
 describe.runIf(usePostgres() && postgresBinDir())('database TLS', () => {
   let pg: PrivatePostgres
@@ -73,6 +73,9 @@ describe.runIf(usePostgres() && postgresBinDir())('database TLS', () => {
       DATABASE_URL: tlsUrl(),
       DB_SSL_CA: otherCa,
       MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+      // A connection, so that the database is what stops it (npm run serve refuses to start without one).
+      WECHAT_APP_ID: APP_A.appId,
+      WECHAT_APP_SECRET: APP_A.appSecret,
     }
     const failed = await spawnService(env, { readyTimeoutMs: 30_000 }).then(
       (s) => s.stop().then(() => ''),
