@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { createApp } from './app'
 import type { Service } from './bootstrap'
 import type { Lifecycle } from './routes/health'
+import { listenError } from './startup-error'
 
 export interface RunningServer {
   url: string
@@ -20,8 +21,9 @@ export async function startServer(
 ): Promise<RunningServer> {
   const lifecycle: Lifecycle = { draining: false }
   const app = createApp(service.deps, lifecycle)
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(s))
+    s.once('error', (err) => reject(listenError(err, 'The service', host, port)))
   })
   const actual = (server.address() as AddressInfo).port
   let closing: Promise<void> | undefined

@@ -4,3 +4,4 @@
 export { defaultSimApps, type SimApp } from '../simulator/app'
 export { startSimulator, type StartedSimulator } from '../simulator/server'
 export { createWxShim, type WxShim, type WxShimOptions } from './wx-shim'
+export { startTestService, type TestService, type TestServiceOptions } from './service'

@@ -7,6 +7,7 @@ import { PgDialect, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/p
 import type { SQL } from 'drizzle-orm'
 import postgres from 'postgres'
 import { schema } from './schema'
+import { lockDirectory } from './dir-lock'
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
 
@@ -44,10 +45,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const db = drizzlePostgres(client, { schema }) as unknown as Db
     return { db, kind: 'postgres', close: () => client.end({ timeout: 5 }) }
   }
+  const release = options.dataDir ? lockDirectory(options.dataDir) : () => {}
   const client = options.dataDir ? new PGlite(options.dataDir) : new PGlite()
-  await client.waitReady
+  await client.waitReady.catch((err: unknown) => {
+    release()
+    throw err
+  })
   const db = drizzlePglite(client, { schema }) as unknown as Db
-  return { db, kind: 'pglite', close: () => client.close() }
+  return { db, kind: 'pglite', close: () => client.close().finally(release) }
 }
 
 const dialect = new PgDialect()

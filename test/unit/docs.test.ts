@@ -101,4 +101,9 @@ describe('the docs', () => {
     }
     for (const name of names) expect(documented, name).toContain(`\`${name}\``)
   })
+
+  it('show example files exactly as they are in the repository', () => {
+    const page = read('docs/simulator-and-testing.md')
+    expect(page).toContain(`\`\`\`ts\n${read('examples/testing/login.test.ts')}\`\`\``)
+  })
 })
