@@ -13,6 +13,7 @@ import { adminRoutes } from './routes/admin'
 import { healthRoutes, type Lifecycle } from './routes/health'
 import { loginRoutes } from './routes/login'
 import { meRoutes } from './routes/me'
+import { openApiRoutes } from './routes/openapi'
 import { phoneRoutes } from './routes/phone'
 import { tokenRoutes } from './routes/tokens'
 import { wellKnownRoutes } from './routes/well-known'
@@ -47,6 +48,7 @@ export function createApp(deps: Deps, lifecycle: Lifecycle = { draining: false }
   })
   app.route('/', healthRoutes(deps, lifecycle))
   app.route('/', wellKnownRoutes(deps))
+  app.route('/', openApiRoutes())
   app.route('/', loginRoutes(deps))
   app.route('/', tokenRoutes(deps))
   app.route('/', meRoutes(deps))
