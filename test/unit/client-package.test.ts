@@ -34,7 +34,9 @@ describe('the client package', () => {
 
   it('is named the same wherever the docs tell you to install or require it', () => {
     const { name } = JSON.parse(readFileSync('client/package.json', 'utf8')) as { name: string }
-    const docs = ['README.md', 'docs/sdk.md', 'docs/getting-started.md'].map((p) => readFileSync(p, 'utf8')).join('\n')
+    const docs = ['README.md', 'docs/sdk.md', 'docs/getting-started.md']
+      .map((p) => readFileSync(p, 'utf8'))
+      .join('\n')
     const mentioned = [...docs.matchAll(/(?:npm install|require\()\s*'?([a-z@][\w@/.-]*-client)/g)]
     expect(mentioned.length).toBeGreaterThan(0)
     expect(new Set(mentioned.map((m) => m[1]))).toEqual(new Set([name]))
