@@ -27,6 +27,17 @@ export interface DatabaseOptions {
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url || !options.dataDir) return open(options)
+  // One process per PGlite directory (dir-lock.ts), from before PGlite opens it until it is closed.
+  const release = lockDirectory(options.dataDir)
+  const opened = await open(options).catch((err: unknown) => {
+    release()
+    throw err
+  })
+  return { ...opened, close: () => opened.close().finally(release) }
+}
+
+async function open(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
     const client = postgres(options.url, {
       // Statements are short and postgres.js pipelines them on busy connections, so a few connections
@@ -45,14 +56,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const db = drizzlePostgres(client, { schema }) as unknown as Db
     return { db, kind: 'postgres', close: () => client.end({ timeout: 5 }) }
   }
-  const release = options.dataDir ? lockDirectory(options.dataDir) : () => {}
   const client = options.dataDir ? new PGlite(options.dataDir) : new PGlite()
-  await client.waitReady.catch((err: unknown) => {
-    release()
-    throw err
-  })
+  await client.waitReady
   const db = drizzlePglite(client, { schema }) as unknown as Db
-  return { db, kind: 'pglite', close: () => client.close().finally(release) }
+  return { db, kind: 'pglite', close: () => client.close() }
 }
 
 const dialect = new PgDialect()
