@@ -93,9 +93,12 @@ describe('npm start', { timeout: START_MS + 30_000 }, () => {
     expect(first.banner()).toMatch(/WeChat: simulator at http:\/\/127\.0\.0\.1:\d+/)
     expect(first.banner()).toContain('/__sim/login-codes')
 
+    // A configured connection: serve refuses to start without one, before it reaches the data directory.
     const second = await runToExit('service/main.ts', {
       DATA_DIR: dir,
       PORT: String(await freePort()),
+      WECHAT_APP_ID: APP.appId,
+      WECHAT_APP_SECRET: APP.secret,
     })
     expect(second.code).toBe(1)
     expect(second.output).toContain(
