@@ -8,6 +8,15 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    // The example Mini Program runs in WeChat: CommonJS, with WeChat's globals.
+    files: ['examples/miniprogram/**/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { App: 'readonly', Component: 'readonly', getApp: 'readonly', wx: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     languageOptions: { globals: { ...globals.node } },
     rules: {
       '@typescript-eslint/no-unused-vars': [

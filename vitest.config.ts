@@ -2,7 +2,12 @@
 // and again on the PostgreSQL server at DATABASE_URL when it is set (CI sets it).
 import { defineConfig } from 'vitest/config'
 
-const dbSuites = ['test/service/**/*.test.ts', 'test/client/**/*.test.ts', 'test/e2e/**/*.test.ts']
+const dbSuites = [
+  'test/service/**/*.test.ts',
+  'test/client/**/*.test.ts',
+  'test/e2e/**/*.test.ts',
+  'examples/**/*.test.ts',
+]
 
 export default defineConfig({
   test: {

@@ -69,4 +69,4 @@ for (const file of await readdir(dist)) {
   if (text.includes('WechatMiniprogram.'))
     await writeFile(path, `/// <reference types="miniprogram-api-typings" />\n${text}`)
 }
-console.log(`built ${join(dist, 'index.js')}`)
+process.stderr.write(`built ${join(dist, 'index.js')}\n`) // stdout is npm pack --json's

@@ -15,6 +15,7 @@ import { adminRoutes } from './routes/admin'
 import { healthRoutes, type Lifecycle } from './routes/health'
 import { loginRoutes } from './routes/login'
 import { meRoutes } from './routes/me'
+import { openApiRoutes } from './routes/openapi'
 import { phoneRoutes } from './routes/phone'
 import { qrLoginRoutes } from './routes/qr-logins'
 import { tokenRoutes } from './routes/tokens'
@@ -54,6 +55,7 @@ export function createApp(deps: Deps, lifecycle: Lifecycle = { draining: false }
   app.use(limitBody(MAX_BODY_BYTES))
   app.route('/', healthRoutes(deps, lifecycle))
   app.route('/', wellKnownRoutes(deps))
+  app.route('/', openApiRoutes())
   app.route('/', loginRoutes(deps))
   app.route('/', tokenRoutes(deps))
   app.route('/', meRoutes(deps))

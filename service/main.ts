@@ -3,6 +3,7 @@ import { bootstrap } from './bootstrap'
 import { ConfigError, loadConfig } from './config'
 import { createLogger } from './log'
 import { startServer } from './server'
+import { StartupError } from './startup-error'
 
 const logger = createLogger(process.env.LOG_LEVEL)
 try {
@@ -35,7 +36,7 @@ try {
     })
   }
 } catch (err) {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof StartupError) {
     process.stderr.write(`${err.message}\n`)
   } else {
     logger.fatal({ err }, 'could not start')

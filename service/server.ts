@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { createApp } from './app'
 import type { Service } from './bootstrap'
 import type { Lifecycle } from './routes/health'
+import { listenError } from './startup-error'
 
 export interface RunningServer {
   url: string
@@ -21,7 +22,7 @@ export async function startServer(
   const lifecycle: Lifecycle = { draining: false }
   const app = createApp(service.deps, lifecycle)
   const limits = service.deps.config.http
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve(
       {
         fetch: app.fetch,
@@ -40,6 +41,7 @@ export async function startServer(
     )
     // Past the cap node closes new connections at once: memory stays bounded and the held ones are served.
     s.maxConnections = limits.maxConnections
+    s.once('error', (err) => reject(listenError(err, 'The service', host, port)))
   })
   const actual = (server.address() as AddressInfo).port
   let closing: Promise<void> | undefined

@@ -1,15 +1,16 @@
-// The one error the SDK throws: the server's stable `code` (DESIGN.md's list), or a client-side one.
+// The one error the SDK throws: the server's stable `code`, or a client-side one.
+import type { ErrorCode } from './error-codes'
+
 /**
- * `code` is the server's error code (`invalid_code`, `token_expired`, …) or one of the SDK's own:
- * `network_error` (wx.request failed), `wx_login_failed`, `not_logged_in`, `unexpected_response`.
- * `status` is the HTTP status, 0 when no answer arrived.
+ * `code` is the server's error code (`invalid_code`, `token_expired`, …) or one of the SDK's own
+ * (`ClientErrorCode`). `status` is the HTTP status, 0 when no answer arrived.
  */
 export class WechatLoginError extends Error {
-  readonly code: string
+  readonly code: ErrorCode
   readonly status: number
   readonly requestId?: string
 
-  constructor(code: string, message: string, status = 0, requestId?: string) {
+  constructor(code: ErrorCode, message: string, status = 0, requestId?: string) {
     super(message)
     this.name = 'WechatLoginError'
     this.code = code
@@ -30,7 +31,7 @@ export function errorFromResponse(statusCode: number, data: unknown): WechatLogi
   if (typeof code === 'string') {
     const message = typeof body.error?.message === 'string' ? body.error.message : code
     const requestId = typeof body.requestId === 'string' ? body.requestId : undefined
-    return new WechatLoginError(code, message, statusCode, requestId)
+    return new WechatLoginError(code as ErrorCode, message, statusCode, requestId)
   }
   return new WechatLoginError(
     'unexpected_response',

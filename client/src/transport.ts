@@ -3,12 +3,24 @@
 import { errorFromResponse, WechatLoginError } from './errors'
 import type { RequestOptions, RequestResult, Wx } from './types'
 
+/**
+ * The caller's headers with `content-type: application/json` unless they name one. wx.request happens to
+ * default to JSON too, but a default is not a contract; the service answers anything else with 415.
+ */
+export function withJsonType(header: object | undefined): Record<string, string> {
+  const out = { ...(header as Record<string, string>) }
+  if (!Object.keys(out).some((k) => k.toLowerCase() === 'content-type'))
+    out['content-type'] = 'application/json'
+  return out
+}
+
 /** Resolves with every answer, whatever its status (as wx.request does); rejects only when none came. */
-export function wxRequest(wx: Wx, options: RequestOptions): Promise<RequestResult> {
+export function wxRequest<T = unknown>(wx: Wx, options: RequestOptions): Promise<RequestResult<T>> {
   return new Promise((resolve, reject) => {
     wx.request({
       ...options,
-      success: (res) => resolve(res),
+      header: withJsonType(options.header),
+      success: (res) => resolve(res as RequestResult<T>),
       fail: (err) =>
         reject(new WechatLoginError('network_error', err.errMsg || 'The request failed.')),
     })
@@ -37,16 +49,21 @@ export function dataOf<T>(res: RequestResult): T {
 
 /** A call that needs no token: the logins, reading a phone number, the refresh. */
 export async function callPublic<T>(wx: Wx, url: string, body: object): Promise<T> {
-  const header = { 'content-type': 'application/json' }
-  return dataOf<T>(await wxRequest(wx, { url, method: 'POST', data: body, header }))
+  return dataOf<T>(await wxRequest(wx, { url, method: 'POST', data: body }))
 }
 
 /** Whether a 401 says the access token itself is stale: our error codes, or RFC 6750's header. */
 export function tokenRejected(res: RequestResult): boolean {
   if (res.statusCode !== 401) return false
-  const code = (res.data as { error?: { code?: unknown } } | null)?.error?.code
+  const code = codeOf(res)
   if (code === 'token_expired' || code === 'token_invalid') return true
   const header = res.header as Record<string, unknown> | undefined
   const name = header && Object.keys(header).find((k) => k.toLowerCase() === 'www-authenticate')
   return !!name && /error="?invalid_token/.test(String(header[name]))
+}
+
+/** Our error code in an answer's body, if it has one. */
+export function codeOf(res: RequestResult): string | undefined {
+  const code = (res.data as { error?: { code?: unknown } } | null)?.error?.code
+  return typeof code === 'string' ? code : undefined
 }

@@ -1,21 +1,27 @@
 // WechatLogin: log in with wx.login (or a phone), keep the session in wx storage, and call APIs with an
 // access token that is refreshed ahead of expiry, once, however many calls need it at the same moment.
+// A session the server has ended is cleared, reported, and (unless turned off) replaced by a silent login.
+import { SESSION_ENDED, type ErrorCode } from './error-codes'
 import { WechatLoginError } from './errors'
+import { isLegacy, phoneFields } from './phone'
 import { SessionStore, sharedRefresh } from './session-store'
-import { callPublic, dataOf, tokenRejected, wxLogin, wxRequest } from './transport'
+import { callPublic, codeOf, dataOf, tokenRejected, wxLogin, wxRequest } from './transport'
 import type {
+  PhoneCredential,
   PhoneNumber,
   ProfilePatch,
   QrLoginRequest,
   RequestOptions,
   RequestResult,
   Session,
+  SessionEnd,
   User,
   WechatLoginOptions,
   Wx,
 } from './types'
 
 declare const wx: Wx | undefined
+declare const console: { warn(...args: unknown[]): void } | undefined
 
 interface TokenAnswer {
   accessToken: string
@@ -23,10 +29,9 @@ interface TokenAnswer {
   expiresIn: number
 }
 
-/** Refresh answers that mean the session is over: only a new login helps. */
-const SESSION_OVER = ['refresh_token_reused', 'refresh_token_invalid', 'session_revoked']
-
 const notLoggedIn = () => new WechatLoginError('not_logged_in', 'Log in first.')
+const endedCode = (code: string | undefined): ErrorCode | undefined =>
+  code && SESSION_ENDED.indexOf(code as ErrorCode) >= 0 ? (code as ErrorCode) : undefined
 
 export class WechatLogin {
   private readonly endpoint: string
@@ -34,7 +39,9 @@ export class WechatLogin {
   private readonly wx: Wx
   private readonly store: SessionStore
   private readonly now: () => number
-  private readonly leewayMs: number
+  private leewayMs: number
+  private readonly relogin: boolean
+  private readonly onSessionEnd?: (end: SessionEnd) => void
 
   constructor(options: WechatLoginOptions) {
     const found = options.wx ?? (typeof wx === 'undefined' ? undefined : wx)
@@ -47,11 +54,22 @@ export class WechatLogin {
     this.store = new SessionStore(found, options.storageKey || 'wechat-login-stack:session')
     this.now = options.now || Date.now
     this.leewayMs = (options.refreshLeewaySeconds ?? 60) * 1000
+    this.relogin = options.relogin !== false
+    this.onSessionEnd = options.onSessionEnd
   }
 
-  /** The stored session, without a network call; null when logged out. */
+  /** The stored session, without a network call; null when logged out. It may have ended on the server. */
   getSession(): Session | null {
     return this.store.read()
+  }
+
+  /**
+   * For `App.onLaunch`: a silent login when nothing is stored, else `GET /v1/me`, which finds out whether
+   * the stored session still works (and replaces it when it does not). Resolves with the current user.
+   */
+  async ensureLogin(): Promise<User> {
+    if (!this.store.read()) return (await this.loginByCode()).user
+    return this.getCurrentUser()
   }
 
   /** Silent login: a fresh wx.login code each time. Creates the user unless the connection is Login Only. */
@@ -59,20 +77,27 @@ export class WechatLogin {
     return this.login('login', {})
   }
 
-  /** Phone login with the code of `<button open-type="getPhoneNumber">` (event.detail.code). */
-  loginByPhone(phoneCode: string): Promise<Session> {
-    return this.login('login-by-phone', { phoneCode })
+  /**
+   * Phone login with getPhoneNumber's `event.detail` (or its `code`). The code is single use: a second
+   * call with it answers `invalid_phone_code`, so a retry needs another tap.
+   */
+  async loginByPhone(credential: PhoneCredential): Promise<Session> {
+    return this.login('login-by-phone', phoneFields(credential))
   }
 
-  /** Reads the phone number behind a getPhoneNumber code, without logging in or binding it. */
-  getPhone(phoneCode: string): Promise<PhoneNumber> {
+  /** Reads the phone number behind a getPhoneNumber credential (single use), without logging in or binding. */
+  async getPhone(credential: PhoneCredential): Promise<PhoneNumber> {
+    const fields = phoneFields(credential)
+    const body = isLegacy(fields) ? { code: await wxLogin(this.wx), ...fields } : fields
     const url = `${this.endpoint}/v1/connections/${encodeURIComponent(this.connection)}/phone`
-    return callPublic<PhoneNumber>(this.wx, url, { phoneCode })
+    return callPublic<PhoneNumber>(this.wx, url, body)
   }
 
-  /** Binds the phone behind a getPhoneNumber code to the logged-in user (409 phone_taken if another has it). */
-  bindPhone(phoneCode: string): Promise<User> {
-    const data = { connection: this.connection, phoneCode }
+  /** Binds the phone behind a getPhoneNumber credential (single use) to the logged-in user (409 phone_taken if another has it). */
+  async bindPhone(credential: PhoneCredential): Promise<User> {
+    const fields = phoneFields(credential)
+    const legacy = isLegacy(fields) ? { code: await wxLogin(this.wx) } : {}
+    const data = { connection: this.connection, ...legacy, ...fields }
     return this.userCall({ url: '/v1/me/phone', method: 'POST', data })
   }
 
@@ -86,6 +111,56 @@ export class WechatLogin {
     return this.userCall({ url: '/v1/me', method: 'GET' })
   }
 
+  /**
+   * wx.request with the access token (and `content-type: application/json` unless you set one): refreshed
+   * first when it is about to expire, and once more (then retried) if the server answers 401
+   * token_expired/token_invalid. An answer that ends the session (`session_revoked`, `user_blocked`, …)
+   * clears it and, with `relogin`, logs in silently and repeats the call once; otherwise it rejects with
+   * that code. Every other answer resolves, whatever its status, as wx.request does.
+   */
+  async request<T = unknown>(options: RequestOptions): Promise<RequestResult<T>> {
+    const url = options.url.charAt(0) === '/' ? this.endpoint + options.url : options.url
+    const send = (token: string) =>
+      wxRequest<T>(this.wx, {
+        ...options,
+        url,
+        header: { ...options.header, authorization: `Bearer ${token}` },
+      })
+    const stored = this.store.read()
+    if (!stored) throw notLoggedIn()
+    let token = await this.orRenew(stored.accessToken, () => this.accessToken(stored))
+    let res = await send(token)
+    if (tokenRejected(res)) {
+      const used = token
+      token = await this.orRenew(used, async () => {
+        const current = this.store.read()
+        if (!current) throw notLoggedIn()
+        // Someone else refreshed while this call was out: their token is the fresh one.
+        return (current.accessToken !== used ? current : await this.refresh(current)).accessToken
+      })
+      res = await send(token)
+    }
+    const ended = endedCode(codeOf(res))
+    if (!ended || res.statusCode < 400) return res
+    return send((await this.renew(token, ended, res.statusCode)).accessToken)
+  }
+
+  /** Ends the session on the server and forgets it here, even if the server cannot be reached. */
+  async logout(): Promise<void> {
+    const session = this.store.read()
+    try {
+      // Not through request(): an ended session must not log in again just to log out.
+      if (session) {
+        const header = { authorization: `Bearer ${await this.accessToken(session)}` }
+        await wxRequest(this.wx, { url: `${this.endpoint}/v1/logout`, method: 'POST', header })
+      }
+    } catch {
+      // The refresh token leaves with the storage below, so the session cannot be extended anyway.
+    }
+    this.store.clear()
+  }
+
+  /** Deletes the account and its data on the server, then forgets the session. */
   /**
    * QR login, the Mini Program's side: `scene` is `options.scene` of the page the code opened (URL-encoded
    * or not). Logs in silently first when there is no session, then answers what is being approved.
@@ -112,40 +187,6 @@ export class WechatLogin {
     return request
   }
 
-  /**
-   * wx.request with the access token: refreshed first when it has under a minute left, and once more
-   * (then retried) if the server answers 401 token_expired/token_invalid. Resolves with every answer, as
-   * wx.request does; rejects with a WechatLoginError when logged out or when no answer came.
-   */
-  async request(options: RequestOptions): Promise<RequestResult> {
-    const url = options.url.charAt(0) === '/' ? this.endpoint + options.url : options.url
-    const send = (token: string) =>
-      wxRequest(this.wx, {
-        ...options,
-        url,
-        header: { ...options.header, authorization: `Bearer ${token}` },
-      })
-    const token = await this.accessToken()
-    const first = await send(token)
-    if (!tokenRejected(first)) return first
-    const current = this.store.read()
-    if (!current) throw notLoggedIn()
-    // Someone else refreshed while this call was out: their token is the fresh one.
-    const fresh = current.accessToken !== token ? current : await this.refresh()
-    return send(fresh.accessToken)
-  }
-
-  /** Ends the session on the server and forgets it here, even if the server cannot be reached. */
-  async logout(): Promise<void> {
-    try {
-      if (this.store.read()) dataOf(await this.request({ url: '/v1/logout', method: 'POST' }))
-    } catch {
-      // The refresh token leaves with the storage below, so the session cannot be extended anyway.
-    }
-    this.store.clear()
-  }
-
-  /** Deletes the account and its data on the server, then forgets the session. */
   async deleteAccount(): Promise<void> {
     dataOf(await this.request({ url: '/v1/me', method: 'DELETE' }))
     this.store.clear()
@@ -165,10 +206,19 @@ export class WechatLogin {
   }
 
   private save(answer: TokenAnswer, user: User): Session {
+    const ttlMs = answer.expiresIn * 1000
+    if (ttlMs <= this.leewayMs) {
+      // Else every call would refresh first: the server's ACCESS_TOKEN_TTL is at most our leeway.
+      if (typeof console !== 'undefined')
+        console.warn(
+          `[wechat-login-stack] access tokens live ${answer.expiresIn} s, no longer than refreshLeewaySeconds (${this.leewayMs / 1000}); refreshing at half their life instead.`,
+        )
+      this.leewayMs = ttlMs / 2
+    }
     const session: Session = {
       accessToken: answer.accessToken,
       refreshToken: answer.refreshToken,
-      expiresAt: this.now() + answer.expiresIn * 1000,
+      expiresAt: this.now() + ttlMs,
       user,
     }
     this.store.write(session)
@@ -182,29 +232,48 @@ export class WechatLogin {
     return user
   }
 
-  private async accessToken(): Promise<string> {
-    const session = this.store.read()
-    if (!session) throw notLoggedIn()
+  private async accessToken(session: Session): Promise<string> {
     if (session.expiresAt - this.now() > this.leewayMs) return session.accessToken
-    return (await this.refresh()).accessToken
+    return (await this.refresh(session)).accessToken
   }
 
-  /** POST /v1/token, shared by every caller that needs it now. A dead session clears storage. */
-  private refresh(): Promise<Session> {
+  /** POST /v1/token, shared by every caller that needs it now. */
+  private refresh(session: Session): Promise<Session> {
     return sharedRefresh(this.wx, this.store.key, async () => {
-      const session = this.store.read()
-      if (!session) throw notLoggedIn()
-      try {
-        const url = `${this.endpoint}/v1/token`
-        const answer = await callPublic<TokenAnswer>(this.wx, url, {
-          refreshToken: session.refreshToken,
-        })
-        return this.save(answer, session.user)
-      } catch (err) {
-        if (err instanceof WechatLoginError && SESSION_OVER.indexOf(err.code) >= 0)
-          this.store.clear()
-        throw err
-      }
+      const url = `${this.endpoint}/v1/token`
+      const answer = await callPublic<TokenAnswer>(this.wx, url, {
+        refreshToken: session.refreshToken,
+      })
+      return this.save(answer, session.user)
+    })
+  }
+
+  /** A token from `get`, or, when `get` finds the session over, one from renewing it. */
+  private async orRenew(dead: string, get: () => Promise<string>): Promise<string> {
+    try {
+      return await get()
+    } catch (err) {
+      const ended = err instanceof WechatLoginError ? endedCode(err.code) : undefined
+      if (!ended) throw err
+      return (await this.renew(dead, ended, (err as WechatLoginError).status)).accessToken
+    }
+  }
+
+  /**
+   * The session whose access token is `dead` is over: clear it, say so once, and log in again silently
+   * (one login for all the calls that found out at the same moment).
+   */
+  private renew(dead: string, code: ErrorCode, status: number): Promise<Session> {
+    return sharedRefresh(this.wx, `${this.store.key}#renew`, async () => {
+      const ended = () => new WechatLoginError(code, 'The session has ended; log in again.', status)
+      const current = this.store.read()
+      if (current && current.accessToken !== dead) return current // already renewed by another call
+      if (!current) throw ended()
+      this.store.clear()
+      const relogin = this.relogin && code !== 'user_blocked'
+      if (this.onSessionEnd) this.onSessionEnd({ code, relogin })
+      if (!relogin) throw ended()
+      return this.loginByCode()
     })
   }
 }

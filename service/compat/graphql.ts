@@ -23,7 +23,7 @@ import { bearerToken, type Bearer, type NativeApi } from './native'
 import { resolvers, type GraphqlContext } from './resolvers'
 import { authingSchema } from './schema'
 
-const request = z.object({
+export const request = z.object({
   query: z.string().min(1),
   variables: z.record(z.string(), z.unknown()).nullish(),
   operationName: z.string().max(200).nullish(),

@@ -24,7 +24,7 @@ const optional = (max: number) =>
     .transform((v) => v || undefined)
 
 /** What the SDK posts: `{code, iv, encryptedData, rawData}`; `phoneCode` is our addition for direct callers. */
-const body = z.object({
+export const body = z.object({
   code: loginCode,
   iv: optional(64),
   encryptedData: optional(4096),

@@ -8,6 +8,7 @@ import type { SQL } from 'drizzle-orm'
 import postgres from 'postgres'
 import { schema } from './schema'
 import { databaseTls } from './tls'
+import { lockDirectory } from './dir-lock'
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
 
@@ -31,6 +32,17 @@ export interface DatabaseOptions {
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url || !options.dataDir) return open(options)
+  // One process per PGlite directory (dir-lock.ts), from before PGlite opens it until it is closed.
+  const release = lockDirectory(options.dataDir)
+  const opened = await open(options).catch((err: unknown) => {
+    release()
+    throw err
+  })
+  return { ...opened, close: () => opened.close().finally(release) }
+}
+
+async function open(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
     const client = postgres(options.url, {
       // Always set, so the URL's sslmode (unverified in postgres.js) never decides on its own.

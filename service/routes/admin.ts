@@ -35,19 +35,19 @@ const page = {
   limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(DEFAULT_LIMIT),
 }
 const lookup = z.string().min(1).max(128).optional()
-const usersQuery = z.strictObject({
+export const usersQuery = z.strictObject({
   phone: z.string().min(1).max(32).optional(),
   openid: lookup,
   unionid: lookup,
   nickname: z.string().min(1).max(64).optional(),
   ...page,
 })
-const auditQuery = z.strictObject({
+export const auditQuery = z.strictObject({
   userId: lookup,
   type: z.string().min(1).max(64).optional(),
   ...page,
 })
-const statusBody = z.strictObject({ status: z.enum(['active', 'blocked']) })
+export const statusBody = z.strictObject({ status: z.enum(['active', 'blocked']) })
 
 /** Query parameters against a schema; 400 invalid_request naming the parameter, like readJson. */
 function readQuery<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {

@@ -9,7 +9,7 @@ import { sessionContext, type AppEnv } from '../http/context'
 /** A wx.login code: 32 characters as observed; anything printable up to 128 is passed on to WeChat. */
 export const loginCode = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be the code from wx.login')
 
-const loginBody = z.strictObject({ code: loginCode })
+export const loginBody = z.strictObject({ code: loginCode })
 
 export function loginRoutes(deps: Deps) {
   return new Hono<AppEnv>().post('/v1/connections/:connection/login', async (c) => {

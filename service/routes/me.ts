@@ -14,7 +14,7 @@ import type { AppEnv } from '../http/context'
 
 export const genders = ['male', 'female', 'unknown'] as const
 
-const profilePatch = z
+export const profilePatch = z
   .strictObject({
     nickname: z.string().trim().min(1).max(64).nullable(),
     avatar: z

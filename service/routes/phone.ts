@@ -20,8 +20,8 @@ const phoneFields = {
   encryptedData: z.string().max(4096).optional(),
   iv: z.string().max(64).optional(),
 }
-const phoneBody = z.strictObject(phoneFields)
-const bindBody = z.strictObject({
+export const phoneBody = z.strictObject(phoneFields)
+export const bindBody = z.strictObject({
   ...phoneFields,
   /** Whose Mini Program issued the phone code; default: the connection of the caller's session. */
   connection: z.string().min(1).max(64).optional(),

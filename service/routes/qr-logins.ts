@@ -27,6 +27,9 @@ function pollToken(c: Context): string {
   return match[1]!
 }
 
+/** Creating a QR login takes no fields: the connection is in the path, the origin in the headers. */
+export const qrLoginBody = z.strictObject({})
+
 export function qrLoginRoutes(deps: Deps) {
   const step = (name: Step) => async (c: Context<AppEnv>) => {
     const id = loginId(c)
@@ -35,7 +38,7 @@ export function qrLoginRoutes(deps: Deps) {
   }
   return new Hono<AppEnv>()
     .post('/v1/connections/:connection/qr-logins', async (c) => {
-      await readJson(c, z.strictObject({}))
+      await readJson(c, qrLoginBody)
       const started = await createQrLogin(deps, {
         connection: c.req.param('connection'),
         origin: c.req.header('origin'),

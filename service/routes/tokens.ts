@@ -8,7 +8,7 @@ import { readJson } from '../http/body'
 import { sessionContext, type AppEnv } from '../http/context'
 import { revokeSession, rotateRefreshToken } from '../tokens/sessions'
 
-const tokenBody = z.strictObject({ refreshToken: z.string().min(1).max(256) })
+export const tokenBody = z.strictObject({ refreshToken: z.string().min(1).max(256) })
 
 export function tokenRoutes(deps: Deps) {
   return new Hono<AppEnv>()

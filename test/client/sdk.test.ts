@@ -15,13 +15,17 @@ beforeAll(async () => {
 })
 afterAll(() => t.close())
 
-function client(user: string, options: { connection?: string; now?: () => number } = {}) {
+function client(
+  user: string,
+  options: { connection?: string; now?: () => number; relogin?: boolean } = {},
+) {
   const shim = createWxShim({ simUrl: t.sim.url, appId: APP_A.appId, user })
   const sdk = new WechatLogin({
     endpoint: t.url,
     connection: options.connection ?? 'shop',
     wx: shim.wx,
     now: options.now ?? (() => t.clock.now().getTime()),
+    relogin: options.relogin,
   })
   return { shim, sdk, stored: () => shim.stored(KEY) as Session | '' }
 }
@@ -117,8 +121,8 @@ describe('WechatLogin', () => {
     expect(await refreshedEvents(login.user.id)).toBe(1)
   })
 
-  it('clears storage and throws refresh_token_reused when the refresh token was used elsewhere', async () => {
-    const { sdk, stored } = client('fay')
+  it('clears storage and throws refresh_token_reused when the refresh token was used elsewhere and relogin is off', async () => {
+    const { sdk, stored } = client('fay', { relogin: false })
     const login = await sdk.loginByCode()
     const stolen = await t.request('POST', '/v1/token', { refreshToken: login.refreshToken })
     expect(stolen.status).toBe(200)

@@ -123,4 +123,15 @@ describe('the docs', () => {
     }
     for (const name of names) expect(documented, name).toContain(`\`${name}\``)
   })
+
+  it('show example files exactly as they are in the repository', () => {
+    const page = read('docs/simulator-and-testing.md')
+    expect(page).toContain(`\`\`\`ts\n${read('examples/testing/login.test.ts')}\`\`\``)
+  })
+
+  it('mention every route of the OpenAPI document on a page', () => {
+    const { paths } = JSON.parse(read('docs/openapi.json')) as { paths: Record<string, unknown> }
+    const text = ['docs/api.md', 'docs/operations.md', 'docs/authing.md'].map(read).join('\n')
+    for (const path of Object.keys(paths)) expect(text, path).toContain(path)
+  })
 })

@@ -1,0 +1,60 @@
+// Every `code` a WechatLoginError can carry: the service's (service/errors.ts, kept in step by a test) and
+// the SDK's own. A union, not an enum: it costs the bundle nothing.
+
+/** Codes the service answers with; `docs/api.md` lists each under its HTTP status. */
+export type ServerErrorCode =
+  | 'invalid_json'
+  | 'invalid_request'
+  | 'invalid_code'
+  | 'invalid_phone_code'
+  | 'invalid_encrypted_data'
+  | 'unsupported_media_type'
+  | 'payload_too_large'
+  | 'token_missing'
+  | 'token_invalid'
+  | 'token_expired'
+  | 'session_revoked'
+  | 'refresh_token_invalid'
+  | 'refresh_token_reused'
+  | 'admin_unauthorized'
+  | 'user_blocked'
+  | 'signup_disabled'
+  | 'wechat_user_blocked'
+  | 'not_found'
+  | 'connection_not_found'
+  | 'user_not_found'
+  | 'method_not_allowed'
+  | 'phone_taken'
+  | 'rate_limited'
+  | 'wechat_rate_limited'
+  | 'internal_error'
+  | 'wechat_misconfigured'
+  | 'wechat_error'
+  | 'wechat_unavailable'
+  | 'wechat_token_invalid'
+  | 'database_unavailable'
+  | 'service_unavailable'
+
+/**
+ * The SDK's own: `network_error` (wx.request failed: offline, timeout, a domain missing from the request
+ * domains), `wx_login_failed`, `not_logged_in`, `unexpected_response` (a non-2xx answer without our body),
+ * `phone_declined` (the getPhoneNumber event carried neither a code nor encrypted data: the user said no).
+ */
+export type ClientErrorCode =
+  'network_error' | 'wx_login_failed' | 'not_logged_in' | 'unexpected_response' | 'phone_declined'
+
+export type ErrorCode = ServerErrorCode | ClientErrorCode
+
+/**
+ * Answers that mean the stored session can never work again: logged out elsewhere or refresh token
+ * reused (`session_revoked`, `refresh_token_*`), blocked, deleted (`user_not_found`, or `session_revoked`
+ * since deletion ends its sessions), or a token no refresh could mend (`token_invalid` after one).
+ */
+export const SESSION_ENDED: readonly ErrorCode[] = [
+  'session_revoked',
+  'refresh_token_reused',
+  'refresh_token_invalid',
+  'user_blocked',
+  'user_not_found',
+  'token_invalid',
+]
