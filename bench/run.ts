@@ -81,7 +81,7 @@ try {
       builds,
       load,
       returningUsers: Number(args.users),
-      // PGlite answers ~700 logins/s (DESIGN.md); PostgreSQL's practical ceiling here is ~2,500.
+      // PGlite answers ~700 logins/s (docs/benchmark.md); PostgreSQL's practical ceiling here is ~2,500.
       poolRate: kind === 'postgres' ? 6000 : 2000,
       scenarios: new Set(args.scenarios.split(',')),
       serviceNodeArgs: [

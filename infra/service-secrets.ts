@@ -4,7 +4,7 @@ import { RemovalPolicy, SecretValue, Stack, Validations } from 'aws-cdk-lib'
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager'
 import { Construct } from 'constructs'
 
-/** A further Mini Program served by the same deployment (see DESIGN.md, `WECHAT_CONNECTIONS`). */
+/** A further Mini Program served by the same deployment (`WECHAT_CONNECTIONS`, docs/configuration.md). */
 export interface ExtraConnection {
   /** Connection id in URLs and tokens: lowercase letters, digits and `-`, fewer than 32 characters. */
   readonly id: string

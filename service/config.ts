@@ -1,5 +1,5 @@
 // loadConfig(env): the only reader of the environment. Collects every problem into one message and returns
-// a frozen, typed object. DESIGN.md's configuration table is the contract; README.md documents each key.
+// a frozen, typed object. docs/configuration.md documents each key.
 import { z } from 'zod'
 
 export interface Connection {

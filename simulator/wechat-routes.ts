@@ -1,4 +1,4 @@
-// The WeChat endpoints the service calls, answering as shared/wechat-api.md describes (errors: HTTP 200 + errcode).
+// The WeChat endpoints the service calls, answering as WeChat's documentation describes (errors: HTTP 200 + errcode).
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { Hono, type Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'

@@ -1,4 +1,4 @@
-// WeChat's wire format as the simulator speaks it: identifier shapes, errcodes and bodies (shared/wechat-api.md).
+// WeChat's wire format as the simulator speaks it: identifier shapes, errcodes and bodies (WeChat's server API documentation, developers.weixin.qq.com).
 import { createHash, randomBytes } from 'node:crypto'
 
 /** Paths the simulator serves as WeChat, and whose calls it counts in `/__sim/stats`. */

@@ -1,4 +1,4 @@
-// Finding and creating the account behind a WeChat identity: DESIGN.md's account rules 1 and 3.
+// Finding and creating the account behind a WeChat identity: account rules 1 and 3 (docs/accounts.md).
 // Rule 1: by (appid, openid); else by unionid (the same person in another Mini Program of the same
 // developer account), linking this identity; else a new user, unless the connection is Login Only.
 // Rule 3: concurrent first logins of one person in one app race on the (appid, openid) unique index and

@@ -1,4 +1,4 @@
-// Which account a phone number leads to: DESIGN.md's account rule 2 for phone logins, and binding a phone to
+// Which account a phone number leads to: account rule 2 (docs/accounts.md) for phone logins, and binding a phone to
 // a signed-in user. Every writer of a phone number holds that number's advisory lock, so the unique phone
 // index is never raced and two logins with one phone never make two accounts. Locks follow db/locks.ts.
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm'

@@ -1,4 +1,4 @@
-// The database schema: every table of DESIGN.md's data section. Migrations are generated from this file
+// The database schema: every table of the service. Migrations are generated from this file
 // with `npm run db:generate` (drizzle-kit) and committed under service/db/migrations.
 import {
   bigserial,

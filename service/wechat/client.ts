@@ -1,5 +1,5 @@
 // createWeChatClient(): the service's calls to WeChat over one keep-alive undici Pool, each with a hard deadline,
-// bodies parsed as JSON whatever the content type, and errcodes mapped in errors.ts (shared/wechat-api.md).
+// bodies parsed as JSON whatever the content type, and errcodes mapped in errors.ts (WeChat's documentation).
 import { Pool } from 'undici'
 import { AppError } from '../errors'
 import type { Logger } from '../log'

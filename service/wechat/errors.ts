@@ -1,4 +1,4 @@
-// WeChat errcode → AppError: the only place that knows what WeChat's numbers mean (shared/wechat-api.md).
+// WeChat errcode → AppError: the only place that knows what WeChat's numbers mean (WeChat's documentation).
 import { AppError, type ErrorCode } from '../errors'
 import type { Logger } from '../log'
 

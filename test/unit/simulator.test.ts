@@ -1,4 +1,4 @@
-// The WeChat simulator over real HTTP: the contract of shared/wechat-api.md, plus its control API.
+// The WeChat simulator over real HTTP: WeChat's documented contract, plus its control API.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startSimulator, type StartedSimulator } from '../../simulator/server'
 
