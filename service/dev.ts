@@ -86,6 +86,19 @@ try {
     ...(ownCredentials ? {} : { WECHAT_CONNECTIONS: JSON.stringify([devConnection(port + 2)]) }),
   })
   const service = await bootstrap(config, { logger })
+  // The QR login playground, on its own origin (the simulator stands in for the phone that scans); started
+  // first, so the banner follows the service's start at once.
+  const demo =
+    sim && port
+      ? await startQrDemo({
+          port: port + 2,
+          host: '127.0.0.1',
+          endpoint: `http://localhost:${port}`,
+          connection: config.connections[0]!.id,
+          simUrl: sim.url,
+          appId: config.connections[0]!.appId,
+        })
+      : undefined
   const server = await startServer(service, config.port, host).catch(async (err: unknown) => {
     await service.close()
     throw err
@@ -94,18 +107,6 @@ try {
   const wechat = sim
     ? `simulator at ${sim.url}`
     : `${config.wechatApiBaseUrl}${config.wechatApiBaseUrl === 'https://api.weixin.qq.com' ? ' (real WeChat)' : ''}, AppID ${config.connections.map((c) => c.appId).join(', ')}`
-  // The QR login playground, on its own origin (the simulator stands in for the phone that scans).
-  const demo =
-    sim && port
-      ? await startQrDemo({
-          port: port + 2,
-          host: '127.0.0.1',
-          endpoint: `http://localhost:${server.port}`,
-          connection: connection.id,
-          simUrl: sim.url,
-          appId: connection.appId,
-        })
-      : undefined
   process.stdout.write(
     banner(addresses(server.port), wechat, connection.appId, connection.id, sim?.url) +
       (demo

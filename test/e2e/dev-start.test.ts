@@ -46,6 +46,9 @@ async function dev(env: Record<string, string>) {
     readyTimeoutMs: START_MS,
   })
   onTestFinished(() => service.stop('SIGKILL').then(() => undefined))
+  // Ready is when it answers HTTP; its banner reaches us through a pipe a moment later.
+  for (let i = 0; i < 200 && !service.lines.some((l) => l.includes('Public keys:')); i++)
+    await new Promise((r) => setTimeout(r, 50))
   return { ...service, banner: () => service.lines.join('\n') }
 }
 
