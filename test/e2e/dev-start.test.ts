@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startSimulator } from '../../testing'
 import { usePostgres } from '../helpers/test-app'
-import { freePort, spawnService } from '../helpers/spawn-service'
+import { clockEnv, freePort, spawnService } from '../helpers/spawn-service'
 
 const APP = { appId: 'wx1111222233334444', secret: 'a-real-looking-app-secret-0001' }
 
@@ -21,7 +21,7 @@ function dataDir(): string {
 /** Runs an entry until it exits: its output and exit code (for starts that must fail). */
 function runToExit(entry: string, env: Record<string, string>) {
   const child = spawn('node', ['--import', 'tsx', entry], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...clockEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

@@ -1,6 +1,18 @@
 // Starts the service as a separate process (`tsx service/main.ts`, configured only by environment), waits
 // for /readyz, and collects its log lines: for multi-instance, shutdown and fault tests.
 import { spawn, type ChildProcess } from 'node:child_process'
+
+/**
+ * The environment that shifts this process's clock (faketime's LD_PRELOAD and FAKETIME*), for the processes
+ * it starts: a child on the real clock would judge this process's tokens by another date.
+ */
+export const clockEnv = (): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(process.env).filter(
+      (e): e is [string, string] =>
+        e[1] !== undefined && (e[0] === 'LD_PRELOAD' || e[0].startsWith('FAKETIME')),
+    ),
+  )
 import { createServer } from 'node:net'
 
 export interface ServiceProcess {
@@ -39,6 +51,7 @@ export async function spawnService(
   const child = spawn(command[0]!, command.slice(1), {
     env: {
       PATH: process.env.PATH,
+      ...clockEnv(),
       ...(testDefaults
         ? {
             HOME: process.env.HOME,
