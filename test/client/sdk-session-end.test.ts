@@ -2,8 +2,9 @@
 // that nothing mends) against the real service: storage is cleared, onSessionEnd hears it once, and a
 // silent login takes over where it can. Also the relaunch pattern, the TTL warning, phone credentials.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { WechatLogin, WechatLoginError, type SessionEnd, type User } from '../../client/src'
+import { WechatLogin, type SessionEnd, type User } from '../../client/src'
 import { APP_A, createTestApp, type TestApp } from '../helpers/test-app'
+import { rejection } from './rejection'
 import { createWxShim, type WxShim } from './wx-shim'
 
 const ADMIN_KEY = 'admin-key-for-session-end-tests-0123456789'
@@ -29,18 +30,6 @@ function client(user: string, options: { relogin?: boolean; shim?: WxShim } = {}
   const logins = () => shim.requests.filter((r) => r.url.endsWith('/login')).length
   return { shim, sdk, ends, logins, stored: () => shim.stored(KEY) }
 }
-
-async function rejection(promise: Promise<unknown>): Promise<WechatLoginError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(WechatLoginError)
-  return err as WechatLoginError
-}
-
-const admin = (method: string, path: string, body?: unknown) =>
-  t.request(method, `/v1/admin${path}`, body, t.bearer(ADMIN_KEY))
 
 describe('a session that ended on the server', () => {
   it('logged out elsewhere: clears it, reports session_revoked once and logs in again silently', async () => {
@@ -74,7 +63,9 @@ describe('a session that ended on the server', () => {
   it('blocked: clears it, reports user_blocked without a silent login and throws it', async () => {
     const { sdk, ends, logins, stored } = client('cal')
     const { user } = await sdk.loginByCode()
-    expect((await admin('PATCH', `/users/${user.id}`, { status: 'blocked' })).status).toBe(200)
+    expect(
+      (await t.admin('PATCH', `/v1/admin/users/${user.id}`, { status: 'blocked' })).status,
+    ).toBe(200)
 
     const err = await rejection(sdk.request({ url: '/v1/me' }))
     expect(err).toMatchObject({ code: 'user_blocked', status: 403 })
@@ -86,7 +77,7 @@ describe('a session that ended on the server', () => {
   it('deleted by an administrator: clears it and the silent login makes a new account', async () => {
     const { sdk, ends } = client('dee')
     const { user } = await sdk.loginByCode()
-    expect((await admin('DELETE', `/users/${user.id}`)).status).toBe(204)
+    expect((await t.admin('DELETE', `/v1/admin/users/${user.id}`)).status).toBe(204)
 
     const again = await sdk.getCurrentUser()
     expect(again.id).not.toBe(user.id)

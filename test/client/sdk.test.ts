@@ -2,9 +2,10 @@
 // profile, phone, refresh (ahead of expiry, on a 401, shared by concurrent calls), logout, errors.
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { WechatLogin, WechatLoginError, type Session } from '../../client/src'
+import { WechatLogin, type Session } from '../../client/src'
 import { auditEvents } from '../../service/db/schema'
 import { APP_A, createTestApp, type TestApp } from '../helpers/test-app'
+import { rejection } from './rejection'
 import { createWxShim } from './wx-shim'
 
 const KEY = 'wechat-login-stack:session'
@@ -39,15 +40,6 @@ async function refreshedEvents(userId: string) {
     .from(auditEvents)
     .where(and(eq(auditEvents.type, 'token.refreshed'), eq(auditEvents.userId, userId)))
   return rows.length
-}
-
-async function rejection(promise: Promise<unknown>): Promise<WechatLoginError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(WechatLoginError)
-  return err as WechatLoginError
 }
 
 describe('WechatLogin', () => {

@@ -19,6 +19,19 @@ const quietEnv = {
   AWS_EC2_METADATA_DISABLED: 'true',
 }
 
+/** Runs `cdk synth` with `-c` values that must be refused; answers its standard error. */
+async function failedSynth(name: string, context: string[]): Promise<string> {
+  const args = ['cdk', 'synth', '--quiet', '--no-notices', '--output', `${out}-${name}`]
+  const failed = await run('npx', [...args, ...context.flatMap((c) => ['-c', c])], {
+    cwd: root,
+    env: quietEnv,
+    timeout: 110_000,
+  }).catch((error: { stderr: string }) => error)
+  rmSync(`${out}-${name}`, { recursive: true, force: true })
+  expect(failed).toHaveProperty('stderr')
+  return (failed as { stderr: string }).stderr
+}
+
 describe('cdk synth', () => {
   it('synthesizes the stack offline through the CLI', { timeout: 120_000 }, async () => {
     await run('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--output', out], {
@@ -37,27 +50,13 @@ describe('cdk synth', () => {
     'fails with the configuration sentence when the context is wrong',
     { timeout: 120_000 },
     async () => {
-      const failed = await run(
-        'npx',
-        [
-          'cdk',
-          'synth',
-          '--quiet',
-          '--no-notices',
-          '--output',
-          `${out}-bad`,
-          '-c',
-          'certificateArn=arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012',
-          '-c',
-          'domainName=login.example.com',
-        ],
-        { cwd: root, env: quietEnv, timeout: 110_000 },
-      ).catch((error: { stderr: string }) => error)
-      expect(failed).toHaveProperty('stderr')
-      expect((failed as { stderr: string }).stderr).toContain(
+      const stderr = await failedSynth('bad', [
+        'certificateArn=arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012',
+        'domainName=login.example.com',
+      ])
+      expect(stderr).toContain(
         'certificateArn is in eu-west-1, but CloudFront only uses certificates from us-east-1.',
       )
-      rmSync(`${out}-bad`, { recursive: true, force: true })
     },
   )
 
@@ -65,24 +64,9 @@ describe('cdk synth', () => {
     'says in one sentence that the China Regions need a domain and a certificate',
     { timeout: 120_000 },
     async () => {
-      const failed = await run(
-        'npx',
-        [
-          'cdk',
-          'synth',
-          '--quiet',
-          '--no-notices',
-          '--output',
-          `${out}-cn`,
-          '-c',
-          'region=cn-north-1',
-        ],
-        { cwd: root, env: quietEnv, timeout: 110_000 },
-      ).catch((error: { stderr: string }) => error)
-      expect((failed as { stderr: string }).stderr).toContain(
+      expect(await failedSynth('cn', ['region=cn-north-1'])).toContain(
         'The China Regions need -c domainName=<your ICP-filed domain> and -c certificateArn=',
       )
-      rmSync(`${out}-cn`, { recursive: true, force: true })
     },
   )
 })
