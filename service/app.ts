@@ -2,6 +2,7 @@
 import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'
 import { compatRoutes } from './compat'
+import { consoleRoutes } from './console/routes'
 import type { Deps } from './deps'
 import { AppError } from './errors'
 import { accessLog } from './http/access-log'
@@ -59,7 +60,10 @@ export function createApp(deps: Deps, lifecycle: Lifecycle = { draining: false }
   app.route('/', loginRoutes(deps))
   app.route('/', tokenRoutes(deps))
   app.route('/', meRoutes(deps))
-  if (deps.config.adminApiKey) app.route('/', adminRoutes(deps, deps.config.adminApiKey))
+  if (deps.config.adminApiKey) {
+    app.route('/', adminRoutes(deps, deps.config.adminApiKey))
+    app.route('/', consoleRoutes(deps, deps.config.adminApiKey))
+  }
   app.route('/', phoneRoutes(deps))
   app.route('/', qrLoginRoutes(deps))
   // Authing's routes write their own errors (HTTP 200 envelopes), the limiter's 429 included.

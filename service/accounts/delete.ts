@@ -10,8 +10,8 @@ import type { Deps } from '../deps'
 import { AppError } from '../errors'
 
 export interface DeleteActor {
-  /** Who asked: the user themselves, or an operator through the admin API. */
-  by: 'self' | 'admin'
+  /** Who asked: the user themselves, or an operator through the admin API or the admin console. */
+  by: 'self' | 'admin' | 'console'
   /** The connection of the session that asked, when the user did. */
   connection?: string | null
 }

@@ -4,7 +4,7 @@
 // answers into 401 session_revoked, and nothing issued before the block should work after it. A Mini
 // Program logs in again silently, so the person loses nothing.
 import { and, eq, isNull } from 'drizzle-orm'
-import { recordAudit } from '../audit'
+import { recordAudit, type AdminActor } from '../audit'
 import { sessions, users } from '../db/schema'
 import type { Deps } from '../deps'
 import { AppError } from '../errors'
@@ -21,7 +21,7 @@ export async function setUserStatus(
   deps: Pick<Deps, 'db' | 'now'>,
   userId: string,
   status: UserStatus,
-  ctx: { ip?: string | null },
+  ctx: { ip?: string | null; actor?: AdminActor },
 ): Promise<StatusChange> {
   const now = deps.now()
   return deps.db.transaction(async (tx) => {
@@ -48,7 +48,7 @@ export async function setUserStatus(
         type: status === 'blocked' ? 'user.blocked' : 'user.unblocked',
         userId,
         ip: ctx.ip,
-        detail: { actor: 'admin', sessionsRevoked: ended.length },
+        detail: { actor: ctx.actor ?? 'admin', sessionsRevoked: ended.length },
       },
       now,
     )

@@ -1,0 +1,117 @@
+// Signing keys (with rotation), each connection's health, and the place of webhook deliveries.
+import { html } from 'hono/html'
+import type { connectionHealth } from '../../admin/connection-health'
+import type { listSigningKeys } from '../../admin/signing-keys'
+import { csrfField, page, scrollTable, when, type View } from '../layout'
+
+type Key = Awaited<ReturnType<typeof listSigningKeys>>[number]
+type Health = Awaited<ReturnType<typeof connectionHealth>>[number]
+
+export function keysPage(v: View, keys: Key[], notice?: string) {
+  const { t } = v
+  return page(
+    v,
+    t.keys,
+    html`${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
+      <section class="card">
+        <p>${t.rotateIntro}</p>
+        <form method="post" action="/admin/keys/rotate">
+          ${csrfField(v)}<button type="submit">${t.rotate}</button>
+        </form>
+      </section>
+      ${scrollTable(
+        t.keys,
+        html`<table>
+          <thead>
+            <tr>
+              <th scope="col">${t.kid}</th>
+              <th scope="col">${t.alg}</th>
+              <th scope="col">${t.created}</th>
+              <th scope="col">${t.retired}</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${keys.map(
+              (k) =>
+                html`<tr>
+                  <td class="mono">${k.kid}</td>
+                  <td>${k.alg}</td>
+                  <td>${when(k.createdAt)}</td>
+                  <td>
+                    ${k.retiredAt ? when(k.retiredAt) : html`<span class="badge valid">${t.current}</span>`}
+                  </td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>`,
+      )}`,
+  )
+}
+
+const tokenState = (v: View, h: Health) => {
+  const label = { none: v.t.tokenNone, valid: v.t.tokenValid, expired: v.t.tokenExpired }
+  return html`<span class="badge ${h.accessToken.state}">${label[h.accessToken.state]}</span>`
+}
+
+export function connectionsPage(v: View, health: Health[]) {
+  const { t } = v
+  return page(
+    v,
+    t.connections,
+    html`${health.map(
+      (h) =>
+        html`<section class="card" aria-labelledby="c-${h.id}">
+          <h2 id="c-${h.id}">${h.id}</h2>
+          <dl class="facts">
+            <dt>${t.appId}</dt>
+            <dd class="mono">${h.appId}</dd>
+            <dt>${t.loginOnly}</dt>
+            <dd>${h.loginOnly ? t.yes : t.no}</dd>
+            <dt>${t.qrLogin}</dt>
+            <dd>${h.qrLogin ? t.yes : t.no}</dd>
+            <dt>${t.accessToken}</dt>
+            <dd>
+              ${tokenState(v, h)}
+              ${h.accessToken.expiresAt ? html`${t.expires} ${when(h.accessToken.expiresAt)}` : ''}
+            </dd>
+            <dt>${t.fetched}</dt>
+            <dd>${when(h.accessToken.fetchedAt)}</dd>
+          </dl>
+          <h3>${t.recentErrors}</h3>
+          ${
+            h.recentErrors.length
+              ? scrollTable(
+                  `${h.id}: ${t.recentErrors}`,
+                  html`<table>
+                    <thead>
+                      <tr>
+                        <th scope="col">${t.time}</th>
+                        <th scope="col">${t.api}</th>
+                        <th scope="col">${t.code}</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      ${h.recentErrors.map(
+                        (e) =>
+                          html`<tr>
+                            <td>${when(e.at)}</td>
+                            <td><code>${e.api}</code></td>
+                            <td><code>${e.code}</code></td>
+                          </tr>`,
+                      )}
+                    </tbody>
+                  </table>`,
+                )
+              : html`<p class="muted">${t.noErrors}</p>`
+          }
+        </section>`,
+    )}`,
+  )
+}
+
+// TODO(lead, webhooks): once GET /v1/admin/webhook-deliveries and POST …/{id}/retry land, list the
+// deliveries here (status filter, attempts, next retry) with a retry form per failed one (csrfField), and
+// audit the retry with actor 'console'. The route is /admin/webhooks in console/routes.ts.
+export function webhooksPage(v: View) {
+  return page(v, v.t.webhooks, html`<p class="card">${v.t.webhooksPending}</p>`)
+}

@@ -1,0 +1,40 @@
+// The sign-in page (the key goes in a POST body, never a URL) and the console's error page.
+import { html } from 'hono/html'
+import { page, type View } from '../layout'
+
+export function signInPage(v: View, problem?: string) {
+  const { t } = v
+  return page(
+    v,
+    t.signIn,
+    html`<div class="signin">
+      <section class="card">
+        ${problem ? html`<p class="error" role="alert">${problem}</p>` : ''}
+        <p>${t.signInIntro}</p>
+        <form method="post" action="/admin/sign-in" class="row">
+          <label for="key">${t.adminKey}</label>
+          <input
+            id="key"
+            name="key"
+            type="password"
+            required
+            autocomplete="current-password"
+            maxlength="512"
+          />
+          <button type="submit">${t.signIn}</button>
+        </form>
+      </section>
+    </div>`,
+  )
+}
+
+export function errorPage(v: View, code: string, message: string) {
+  return page(
+    v,
+    v.t.errorTitle,
+    html`<section class="card">
+      <p class="error" role="alert"><code data-code="${code}">${code}</code>: ${message}</p>
+      <p><a href="/admin/users">${v.t.back}</a></p>
+    </section>`,
+  )
+}

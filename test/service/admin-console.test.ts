@@ -1,0 +1,212 @@
+// The admin console over plain HTTP: the key is checked once and becomes an HttpOnly, Secure, SameSite=Strict
+// cookie holding no key; every state-changing form needs the session's CSRF token and our origin; the pages
+// carry a CSP that allows no script and no framing; what it changes is audited with actor 'console'.
+import { and, eq } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SESSION_SECONDS } from '../../service/console/session'
+import { auditEvents, users } from '../../service/db/schema'
+import { createTestApp, type TestApp } from '../helpers/test-app'
+
+const ADMIN_KEY = 'admin-key-for-console-tests-0123456789'
+let t: TestApp
+
+beforeAll(async () => {
+  t = await createTestApp({ env: { ADMIN_API_KEY: ADMIN_KEY } })
+})
+afterAll(() => t.close())
+
+/** A browser-like request that does not follow redirects. */
+function send(
+  path: string,
+  init: { cookie?: string; form?: Record<string, string>; origin?: string } = {},
+) {
+  return fetch(t.url + path, {
+    method: init.form ? 'POST' : 'GET',
+    redirect: 'manual',
+    headers: {
+      ...(init.cookie ? { cookie: init.cookie } : {}),
+      ...(init.origin ? { origin: init.origin } : {}),
+      ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+    },
+    body: init.form ? new URLSearchParams(init.form).toString() : undefined,
+  })
+}
+
+async function signIn() {
+  const res = await send('/admin/sign-in', { form: { key: ADMIN_KEY }, origin: t.url })
+  expect(res.status).toBe(303)
+  const set = res.headers.get('set-cookie')!
+  return { set, cookie: set.split(';')[0]! }
+}
+
+/** The CSRF token as the page's forms carry it. */
+async function csrfOf(cookie: string, path = '/admin/users') {
+  const html = await (await send(path, { cookie })).text()
+  return html.match(/name="_csrf" value="([^"]+)"/)![1]!
+}
+
+async function newUser(name: string) {
+  const res = await t.login(name)
+  return res.json.user.id as string
+}
+
+const statusOf = async (id: string) =>
+  (await t.db.select({ s: users.status }).from(users).where(eq(users.id, id)))[0]!.s
+
+describe('signing in to the admin console', () => {
+  it('refuses a wrong key with 401, sets no cookie and audits the refusal', async () => {
+    const res = await send('/admin/sign-in', { form: { key: `${ADMIN_KEY}x` }, origin: t.url })
+    expect(res.status).toBe(401)
+    expect(res.headers.get('set-cookie')).toBeNull()
+    expect(res.headers.get('x-error-code')).toBe('admin_unauthorized')
+    expect(await res.text()).toContain('admin_unauthorized')
+    const refused = await t.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.type, 'console.sign_in_refused'))
+    expect(refused.length).toBeGreaterThan(0)
+  })
+
+  it('turns the right key into an HttpOnly, Secure, SameSite=Strict __Host- cookie that holds no key', async () => {
+    const { set, cookie } = await signIn()
+    expect(cookie).toMatch(/^__Host-console=/)
+    expect(set).toMatch(/; HttpOnly/i)
+    expect(set).toMatch(/; Secure/i)
+    expect(set).toMatch(/; SameSite=Strict/i)
+    expect(set).toMatch(/; Path=\//i)
+    expect(set).toContain(`Max-Age=${SESSION_SECONDS}`)
+    expect(set).not.toContain(ADMIN_KEY)
+    const page = await send('/admin/users', { cookie })
+    expect(page.status).toBe(200)
+    expect(await page.text()).not.toContain(ADMIN_KEY)
+  })
+
+  it('sends a GET without a session to the sign-in page, and refuses a forged or expired cookie', async () => {
+    expect((await send('/admin/users')).headers.get('location')).toBe('/admin/sign-in')
+    const { cookie } = await signIn()
+    const forged = cookie.replace(/.$/, (ch) => (ch === 'A' ? 'B' : 'A'))
+    expect((await send('/admin/users', { cookie: forged })).status).toBe(303)
+    t.clock.advance(SESSION_SECONDS + 1)
+    try {
+      expect((await send('/admin/users', { cookie })).headers.get('location')).toBe(
+        '/admin/sign-in',
+      )
+    } finally {
+      t.clock.advance(-(SESSION_SECONDS + 1))
+    }
+  })
+})
+
+describe('the console pages', () => {
+  it('carry a CSP with no script and no inline style, and may not be framed', async () => {
+    const { cookie } = await signIn()
+    for (const path of [
+      '/admin/sign-in',
+      '/admin/users',
+      '/admin/audit',
+      '/admin/keys',
+      '/admin/connections',
+    ]) {
+      const res = await send(path, { cookie })
+      expect(res.status, path).toBe(200)
+      const csp = res.headers.get('content-security-policy')!
+      expect(csp).toContain("default-src 'none'")
+      expect(csp).toContain("style-src 'self'")
+      expect(csp).toContain("frame-ancestors 'none'")
+      expect(csp).not.toMatch(/unsafe-inline|script-src/)
+      expect(res.headers.get('x-frame-options')).toBe('DENY')
+      expect(res.headers.get('cache-control')).toContain('no-store')
+      const html = await res.text()
+      expect(html, path).not.toMatch(/<script|<style|\sstyle=|\son\w+=/i)
+    }
+  })
+})
+
+describe('state-changing requests', () => {
+  it('refuses a block without the CSRF token (403 csrf_invalid) and leaves the user active', async () => {
+    const { cookie } = await signIn()
+    const id = await newUser('console-csrf')
+    for (const form of [{ status: 'blocked' }, { status: 'blocked', _csrf: 'forged' }]) {
+      const res = await send(`/admin/users/${id}/status`, { cookie, form, origin: t.url })
+      expect(res.status).toBe(403)
+      expect(await res.text()).toContain('data-code="csrf_invalid"')
+    }
+    expect(await statusOf(id)).toBe('active')
+  })
+
+  it('refuses a token from another session, and a form posted from another site', async () => {
+    const mine = await signIn()
+    const other = await signIn()
+    const id = await newUser('console-cross')
+    const foreign = await csrfOf(other.cookie)
+    const res = await send(`/admin/users/${id}/status`, {
+      cookie: mine.cookie,
+      form: { status: 'blocked', _csrf: foreign },
+    })
+    expect(res.status).toBe(403)
+    const cross = await send(`/admin/users/${id}/status`, {
+      cookie: mine.cookie,
+      form: { status: 'blocked', _csrf: await csrfOf(mine.cookie) },
+      origin: 'https://evil.example',
+    })
+    expect(cross.status).toBe(403)
+    expect(await statusOf(id)).toBe('active')
+  })
+
+  it('refuses a form without a session with 401', async () => {
+    const id = await newUser('console-nosession')
+    const res = await send(`/admin/users/${id}/status`, { form: { status: 'blocked' } })
+    expect(res.status).toBe(401)
+    expect(await statusOf(id)).toBe('active')
+  })
+
+  it('blocks, revokes and deletes with the token, each audited with actor console', async () => {
+    const { cookie } = await signIn()
+    const csrf = await csrfOf(cookie)
+    const id = await newUser('console-actions')
+    const post = (path: string, form: Record<string, string> = {}) =>
+      send(path, { cookie, form: { ...form, _csrf: csrf }, origin: t.url })
+
+    const blocked = await post(`/admin/users/${id}/status`, { status: 'blocked' })
+    expect(blocked.status).toBe(303)
+    expect(await statusOf(id)).toBe('blocked')
+    expect((await t.login('console-actions')).json.error.code).toBe('user_blocked')
+    expect((await post(`/admin/users/${id}/status`, { status: 'active' })).status).toBe(303)
+    expect((await t.login('console-actions')).status).toBe(200)
+    const revoked = await post(`/admin/users/${id}/sessions/revoke`)
+    expect(revoked.headers.get('location')).toContain('n=1')
+    expect((await post(`/admin/users/${id}/delete`)).headers.get('location')).toBe(
+      '/admin/users?done=deleted',
+    )
+    expect(await t.db.select().from(users).where(eq(users.id, id))).toEqual([])
+
+    const trail = await t.db
+      .select({ type: auditEvents.type, detail: auditEvents.detail })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.userId, id)))
+    const byType = Object.fromEntries(trail.map((e) => [e.type, e.detail]))
+    expect(byType['user.blocked']).toMatchObject({ actor: 'console' })
+    expect(byType['user.unblocked']).toMatchObject({ actor: 'console' })
+    expect(byType['session.revoked']).toEqual({ actor: 'console', sessionsRevoked: 1 })
+    expect(byType['user.deleted']).toEqual({ by: 'console' })
+  })
+
+  it('rotates the signing key from the console', async () => {
+    const { cookie } = await signIn()
+    const csrf = await csrfOf(cookie, '/admin/keys')
+    const res = await send('/admin/keys/rotate', { cookie, form: { _csrf: csrf }, origin: t.url })
+    const kid = new URL(res.headers.get('location')!, t.url).searchParams.get('kid')!
+    expect(
+      (await t.request('GET', '/.well-known/jwks.json')).json.keys.map(
+        (k: { kid: string }) => k.kid,
+      ),
+    ).toContain(kid)
+    expect(await (await send('/admin/keys', { cookie })).text()).toContain(kid)
+  })
+
+  it('keeps the language switch from redirecting off the console', async () => {
+    const res = await send('/admin/lang?to=zh&back=//evil.example/x')
+    expect(res.headers.get('location')).toBe('/admin/users')
+    expect(res.headers.get('set-cookie')).toContain('console_lang=zh')
+  })
+})
