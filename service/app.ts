@@ -24,7 +24,16 @@ import { wellKnownRoutes } from './routes/well-known'
 
 export const MAX_BODY_BYTES = 16 * 1024
 
-export function createApp(deps: Deps, lifecycle: Lifecycle = { draining: false }) {
+export interface AppOptions {
+  /** Extra pages mounted at the root before the not-found handler: `npm start`'s playground. */
+  pages?: Hono
+}
+
+export function createApp(
+  deps: Deps,
+  lifecycle: Lifecycle = { draining: false },
+  options: AppOptions = {},
+) {
   const app = new Hono<AppEnv>()
   app.use(requestId())
   app.use(clientAddress(deps.config.clientAddress))
@@ -68,6 +77,7 @@ export function createApp(deps: Deps, lifecycle: Lifecycle = { draining: false }
   app.route('/', qrLoginRoutes(deps))
   // Authing's routes write their own errors (HTTP 200 envelopes), the limiter's 429 included.
   app.route('/', compatRoutes(deps, { login: limited, graphql: graphqlLimited }))
+  if (options.pages) app.route('/', options.pages)
   app.notFound(() => {
     throw new AppError('not_found', 'There is nothing at this path.')
   })

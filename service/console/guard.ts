@@ -32,7 +32,8 @@ export const consoleHeaders = createMiddleware<ConsoleEnv>(async (c, next) => {
   c.header('Content-Security-Policy', CONSOLE_CSP)
   c.header('X-Frame-Options', 'DENY')
   c.header('X-Content-Type-Options', 'nosniff')
-  c.header('Referrer-Policy', 'no-referrer')
+  // same-origin, not no-referrer: under no-referrer Chromium sends `Origin: null` with our own forms.
+  c.header('Referrer-Policy', 'same-origin')
   c.header('Cross-Origin-Opener-Policy', 'same-origin')
   c.header('Cross-Origin-Resource-Policy', 'same-origin')
 })

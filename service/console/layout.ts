@@ -64,9 +64,9 @@ export function page(v: View, title: string, content: Markup): Markup {
           ${langSwitch(v)}
           ${v.csrf ? html`<form method="post" action="/admin/sign-out">${csrfField(v)}<button type="submit">${v.t.signOut}</button></form>` : ''}
         </header>
-        <div class="shell">
+        <div class="${v.csrf ? 'shell with-nav' : 'shell'}">
           ${nav}
-          <main id="main" tabindex="-1">
+          <main id="main" tabindex="-1" class="${v.csrf ? '' : 'narrow'}">
             <h1>${title}</h1>
             ${content}
           </main>

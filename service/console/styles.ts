@@ -21,10 +21,12 @@ main{padding:1rem;max-width:72rem}
 h1{font-size:1.4rem;margin:.25rem 0 1rem}
 h2{font-size:1.1rem;margin:1.5rem 0 .5rem}
 .card{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:1rem;margin-bottom:1rem}
+.card>h2:first-child{margin-top:0}
+main{min-width:0}
 .notice{background:#e7f4ea;border:1px solid #9cd3a8;border-radius:8px;padding:.6rem 1rem;margin-bottom:1rem}
 .error{background:#fdecec;border:1px solid #f0a8a8;border-radius:8px;padding:.6rem 1rem;margin-bottom:1rem}
 .muted{color:#57606a}
-code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85em;word-break:break-all}
+code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85em;overflow-wrap:anywhere}
 form.inline{display:inline}
 .row{display:flex;flex-wrap:wrap;gap:.5rem;align-items:flex-end}
 .row label{display:flex;flex-direction:column;gap:.2rem;font-size:.85rem;color:#3d444d;flex:1 1 10rem}
@@ -45,9 +47,12 @@ dl.facts dd{margin:0}
 .badge.active,.badge.valid{color:#116329}
 .badge.blocked,.badge.expired{color:#b3261e}
 .badge.none{color:#57606a}
-.signin{max-width:26rem;margin:3rem auto;padding:0 1rem}
+.signin{max-width:28rem;margin:2rem auto}
+.stack{display:flex;flex-direction:column;gap:.5rem}
+.stack label{font-size:.9rem;color:#3d444d}
+main.narrow{margin:0 auto}
 @media (min-width:900px){
-  .shell{display:grid;grid-template-columns:13rem 1fr}
+  .shell.with-nav{display:grid;grid-template-columns:13rem 1fr}
   nav.side ul{flex-direction:column;border-bottom:0;border-right:1px solid #dde1e6;min-height:calc(100vh - 3.5rem);padding:1rem .5rem}
   main{padding:1.5rem 2rem}
 }

@@ -267,7 +267,7 @@ export const routeDocs: RouteDoc[] = [
     path: '/v1/admin/users/{id}/sessions/revoke',
     tag: 'Admin',
     auth: 'admin',
-    summary: "Ends every live session of a user (who is not blocked and can log in again)",
+    summary: 'Ends every live session of a user (who is not blocked and can log in again)',
     ok: [200, '`{sessionsRevoked}`'],
     errors: ['user_not_found'],
   },

@@ -126,7 +126,11 @@ describe('state-changing requests', () => {
   it('refuses a block without the CSRF token (403 csrf_invalid) and leaves the user active', async () => {
     const { cookie } = await signIn()
     const id = await newUser('console-csrf')
-    for (const form of [{ status: 'blocked' }, { status: 'blocked', _csrf: 'forged' }]) {
+    const forms: Record<string, string>[] = [
+      { status: 'blocked' },
+      { status: 'blocked', _csrf: 'forged' },
+    ]
+    for (const form of forms) {
       const res = await send(`/admin/users/${id}/status`, { cookie, form, origin: t.url })
       expect(res.status).toBe(403)
       expect(await res.text()).toContain('data-code="csrf_invalid"')

@@ -11,7 +11,7 @@ export function signInPage(v: View, problem?: string) {
       <section class="card">
         ${problem ? html`<p class="error" role="alert">${problem}</p>` : ''}
         <p>${t.signInIntro}</p>
-        <form method="post" action="/admin/sign-in" class="row">
+        <form method="post" action="/admin/sign-in" class="stack">
           <label for="key">${t.adminKey}</label>
           <input
             id="key"
