@@ -98,6 +98,12 @@ describe('signing in to the admin console', () => {
 })
 
 describe('the console pages', () => {
+  it('leave / alone: the playground is only mounted by npm start', async () => {
+    const res = await t.request('GET', '/')
+    expect(res.status).toBe(404)
+    expect(res.json.error.code).toBe('not_found')
+  })
+
   it('carry a CSP with no script and no inline style, and may not be framed', async () => {
     const { cookie } = await signIn()
     for (const path of [
