@@ -77,6 +77,8 @@ export function consoleRoutes(deps: Deps, key: string) {
   app.post('/admin/sign-in', signInLimit, async (c) => {
     sameOrigin(c)
     const body = await c.req.parseBody()
+    // Every attempt counts against the address's sign-in bucket (a refusal most of all).
+    ;(c.get('chargeRateLimit') as (() => void) | undefined)?.()
     const given = typeof body.key === 'string' ? body.key : ''
     const ip = clientIp(c)
     if (!safeEqual(given, key)) {

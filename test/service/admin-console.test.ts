@@ -3,6 +3,7 @@
 // carry a CSP that allows no script and no framing; what it changes is audited with actor 'console'.
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SIGN_IN_PER_MINUTE } from '../../service/console/routes'
 import { SESSION_SECONDS } from '../../service/console/session'
 import { auditEvents, users } from '../../service/db/schema'
 import { createTestApp, type TestApp } from '../helpers/test-app'
@@ -33,6 +34,8 @@ function send(
 }
 
 async function signIn() {
+  // As a person would: sign-ins are limited per address, and every request here comes from 127.0.0.1.
+  t.clock.advance(60 / SIGN_IN_PER_MINUTE + 1)
   const res = await send('/admin/sign-in', { form: { key: ADMIN_KEY }, origin: t.url })
   expect(res.status).toBe(303)
   const set = res.headers.get('set-cookie')!
@@ -94,6 +97,24 @@ describe('signing in to the admin console', () => {
     } finally {
       t.clock.advance(-(SESSION_SECONDS + 1))
     }
+  })
+})
+
+describe('guessing the key', () => {
+  it('is limited per address: past the bucket even the right key gets 429, until time passes', async () => {
+    t.clock.advance(61) // a full bucket
+    const statuses: number[] = []
+    for (let i = 0; i <= SIGN_IN_PER_MINUTE; i++) {
+      const res = await send('/admin/sign-in', { form: { key: `guess-${i}` }, origin: t.url })
+      statuses.push(res.status)
+    }
+    expect(statuses.slice(0, SIGN_IN_PER_MINUTE)).toEqual(Array(SIGN_IN_PER_MINUTE).fill(401))
+    expect(statuses.at(-1)).toBe(429)
+    const right = await send('/admin/sign-in', { form: { key: ADMIN_KEY }, origin: t.url })
+    expect(right.status).toBe(429)
+    expect(right.headers.get('retry-after')).toBeTruthy()
+    expect(right.headers.get('set-cookie')).toBeNull()
+    expect((await signIn()).cookie).toMatch(/^__Host-console=/)
   })
 })
 
