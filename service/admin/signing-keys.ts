@@ -1,6 +1,6 @@
 // Signing keys as operators see them (never the private half), and rotation with its audit row, shared by
 // the admin API and the admin console.
-import { desc } from 'drizzle-orm'
+import { desc, sql } from 'drizzle-orm'
 import { recordAudit, type AdminActor } from '../audit'
 import { signingKeys } from '../db/schema'
 import type { Deps } from '../deps'
@@ -17,7 +17,8 @@ export const listSigningKeys = (deps: Pick<Deps, 'db'>) =>
       retiredAt: signingKeys.retiredAt,
     })
     .from(signingKeys)
-    .orderBy(desc(signingKeys.createdAt), desc(signingKeys.kid))
+    // Within one instant (a rotation in the same millisecond as the first key) the current key first.
+    .orderBy(desc(signingKeys.createdAt), sql`${signingKeys.retiredAt} desc nulls first`)
     .limit(LISTED_KEYS)
 
 export async function rotateSigningKey(

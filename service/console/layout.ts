@@ -79,5 +79,9 @@ export function page(v: View, title: string, content: Markup): Markup {
 export const scrollTable = (label: string, table: Markup) =>
   html`<div class="scroll" role="region" aria-label="${label}" tabindex="0">${table}</div>`
 
-export const when = (d: Date | string | null | undefined) =>
-  d ? new Date(d).toISOString().replace('T', ' ').slice(0, 19) + 'Z' : '—'
+/** A time as UTC to the second, in a <time> element that does not wrap. */
+export const when = (d: Date | string | null | undefined) => {
+  if (!d) return '—'
+  const iso = new Date(d).toISOString()
+  return html`<time datetime="${iso}">${iso.replace('T', ' ').slice(0, 19)}Z</time>`
+}

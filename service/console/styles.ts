@@ -21,7 +21,8 @@ main{padding:1rem;max-width:72rem}
 h1{font-size:1.4rem;margin:.25rem 0 1rem}
 h2{font-size:1.1rem;margin:1.5rem 0 .5rem}
 .card{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:1rem;margin-bottom:1rem}
-.card>h2:first-child{margin-top:0}
+.card>:first-child,.card>.signin>:first-child{margin-top:0}
+.card>:last-child{margin-bottom:0}
 main{min-width:0}
 .notice{background:#e7f4ea;border:1px solid #9cd3a8;border-radius:8px;padding:.6rem 1rem;margin-bottom:1rem}
 .error{background:#fdecec;border:1px solid #f0a8a8;border-radius:8px;padding:.6rem 1rem;margin-bottom:1rem}
@@ -37,7 +38,10 @@ button.danger,.button.danger{background:#b3261e;border-color:#b3261e;color:#fff}
 header.top button{background:transparent;border-color:#c9d4e5;color:#fff;min-height:2rem;padding:.2rem .7rem}
 .actions{display:flex;flex-wrap:wrap;gap:.5rem}
 .scroll{overflow-x:auto}
+.scroll>table{min-width:44rem}
 table{border-collapse:collapse;width:100%;background:#fff}
+time,td>code:only-child{white-space:nowrap}
+td>code.wrap{white-space:normal}
 th,td{text-align:left;padding:.45rem .6rem;border-bottom:1px solid #e6e9ed;vertical-align:top}
 th{font-size:.8rem;color:#3d444d;font-weight:600;white-space:nowrap}
 dl.facts{display:grid;grid-template-columns:minmax(7rem,max-content) 1fr;gap:.3rem 1rem;margin:0}
@@ -47,10 +51,10 @@ dl.facts dd{margin:0}
 .badge.active,.badge.valid{color:#116329}
 .badge.blocked,.badge.expired{color:#b3261e}
 .badge.none{color:#57606a}
-.signin{max-width:28rem;margin:2rem auto}
+.signin{margin:0}
 .stack{display:flex;flex-direction:column;gap:.5rem}
 .stack label{font-size:.9rem;color:#3d444d}
-main.narrow{margin:0 auto}
+main.narrow{margin:0 auto;max-width:30rem;padding-top:2rem}
 @media (min-width:900px){
   .shell.with-nav{display:grid;grid-template-columns:13rem 1fr}
   nav.side ul{flex-direction:column;border-bottom:0;border-right:1px solid #dde1e6;min-height:calc(100vh - 3.5rem);padding:1rem .5rem}

@@ -11,7 +11,7 @@ interface El {
   disabled: boolean
   dataset: Record<string, string | undefined>
   selectedOptions: { dataset: Record<string, string | undefined> }[]
-  addEventListener(type: 'click', listener: () => void): void
+  addEventListener(type: 'click' | 'change', listener: () => void): void
   append(...nodes: (El | string)[]): void
   querySelectorAll(selector: string): El[]
   prepend(...nodes: El[]): void
@@ -139,7 +139,7 @@ on('refresh', 'refresh', async () => {
 on('logout', 'logout', () => current().sdk.logout())
 on('delete', 'deleteAccount', () => current().sdk.deleteAccount())
 for (const select of ['app', 'person'])
-  $(select).addEventListener('click', () => showSession(current().sdk.getSession()))
+  $(select).addEventListener('change', () => showSession(current().sdk.getSession()))
 
 const faults: Record<string, (timeoutMs: number) => Record<string, unknown>> = {
   down: () => ({ status: 503 }),

@@ -32,7 +32,7 @@ export function auditTable(v: View, events: AuditRow[]) {
               </td>
               <td>${e.connection ?? '—'}</td>
               <td class="mono">${e.ip ?? '—'}</td>
-              <td><code>${e.detail ? JSON.stringify(e.detail) : ''}</code></td>
+              <td><code class="wrap">${e.detail ? JSON.stringify(e.detail) : ''}</code></td>
             </tr>`,
         )}
       </tbody>
