@@ -20,6 +20,7 @@ export type ServerErrorCode =
   | 'admin_unauthorized'
   | 'poll_token_invalid'
   | 'user_blocked'
+  | 'csrf_invalid'
   | 'signup_disabled'
   | 'wechat_user_blocked'
   | 'origin_not_allowed'
