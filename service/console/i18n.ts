@@ -18,6 +18,7 @@ const en = {
   signInIntro:
     'Paste the admin API key (ADMIN_API_KEY). It is checked once and never stored in the browser.',
   adminKey: 'Admin API key',
+  wrongKey: 'That is not the admin API key.',
   language: 'Language',
   otherLanguage: '中文',
   search: 'Search',
@@ -112,6 +113,7 @@ const zh: Strings = {
   signOut: '退出',
   signInIntro: '粘贴管理 API 密钥（ADMIN_API_KEY）。它只校验一次，不会保存在浏览器里。',
   adminKey: '管理 API 密钥',
+  wrongKey: '这不是管理 API 密钥。',
   language: '语言',
   otherLanguage: 'English',
   search: '搜索',

@@ -83,9 +83,7 @@ export function consoleRoutes(deps: Deps, key: string) {
     const ip = clientIp(c)
     if (!safeEqual(given, key)) {
       await recordAudit(deps.db, { type: 'console.sign_in_refused', ip }, deps.now())
-      const view = c.get('view')
-      c.header('x-error-code', 'admin_unauthorized')
-      return c.html(signInPage(view, `admin_unauthorized: ${view.t.adminKey} ✗`), 401)
+      return c.html(signInPage(c.get('view'), true), 401)
     }
     setCookie(c, SESSION_COOKIE, sessions.issue(deps.now()), {
       httpOnly: true,

@@ -2,14 +2,21 @@
 import { html } from 'hono/html'
 import { page, type View } from '../layout'
 
-export function signInPage(v: View, problem?: string) {
+/** `refused`: the key just given was wrong (401 admin_unauthorized). */
+export function signInPage(v: View, refused = false) {
   const { t } = v
   return page(
     v,
     t.signIn,
     html`<div class="signin">
       <section class="card">
-        ${problem ? html`<p class="error" role="alert">${problem}</p>` : ''}
+        ${
+          refused
+            ? html`<p class="error" role="alert">
+                <code data-code="admin_unauthorized">admin_unauthorized</code>: ${t.wrongKey}
+              </p>`
+            : ''
+        }
         <p>${t.signInIntro}</p>
         <form method="post" action="/admin/sign-in" class="stack">
           <label for="key">${t.adminKey}</label>
