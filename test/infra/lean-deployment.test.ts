@@ -5,6 +5,7 @@
 import { Match } from 'aws-cdk-lib/assertions'
 import { describe, expect, it } from 'vitest'
 import { LEAN_DB_CONNECT_TIMEOUT_SECONDS } from '../../infra/service-settings'
+import { loadConfig } from '../../service/config'
 import { describeNagChecks } from './nag-checks'
 import { getAttId, resourcesOf, synthesize } from './synth'
 
@@ -113,8 +114,17 @@ describe('lean mode: nothing wakes the paused database, and the first request wa
     expect(container.HealthCheck).toBeUndefined()
   })
 
-  it('prunes once a day instead of hourly', () => {
+  it('prunes once a day instead of hourly, a setting the service reads as such', () => {
     expect(environment.MAINTENANCE_INTERVAL).toBe('86400')
+    const plain = Object.entries(environment).filter(([, v]) => typeof v === 'string')
+    const config = loadConfig({
+      ...(Object.fromEntries(plain) as Record<string, string>),
+      MASTER_KEY: 'ab'.repeat(32),
+    })
+    expect(config).toMatchObject({
+      maintenanceIntervalSeconds: 86_400,
+      databaseConnectTimeoutSeconds: LEAN_DB_CONNECT_TIMEOUT_SECONDS,
+    })
   })
 
   it('waits 45 s for a database connection, inside CloudFront’s 60 s wait for the answer', () => {
