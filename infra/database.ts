@@ -8,7 +8,11 @@ import * as ecs from 'aws-cdk-lib/aws-ecs'
 import * as logs from 'aws-cdk-lib/aws-logs'
 import * as rds from 'aws-cdk-lib/aws-rds'
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager'
-import { Construct } from 'constructs'
+import { Construct, type IConstruct } from 'constructs'
+
+/** A cdk-nag finding acknowledged on `scope`, with its one-sentence reason. */
+const acknowledge = (scope: IConstruct, id: string, reason: string) =>
+  Validations.of(scope).acknowledge({ id, reason })
 
 export interface ServerlessOptions {
   /** The most Aurora capacity units the writer scales to. @default 2 */
@@ -84,17 +88,17 @@ export class Database extends Construct {
         sizeGiB: props.allocatedStorageGiB ?? 20,
       }
 
-    Validations.of(built).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'Tasks read the password only when they start, so automatic rotation would cut running tasks off the database.',
-    })
+    acknowledge(
+      built,
+      'AwsSolutions-SMG4',
+      'Tasks read the password only when they start, so automatic rotation would cut running tasks off the database.',
+    )
     if (!(props.deletionProtection ?? true))
-      Validations.of(built).acknowledge({
-        id: 'AwsSolutions-RDS10',
-        reason:
-          'The operator turned deletion protection off on purpose (development or before destroying the stack).',
-      })
+      acknowledge(
+        built,
+        'AwsSolutions-RDS10',
+        'The operator turned deletion protection off on purpose (development or before destroying the stack).',
+      )
   }
 
   /** Admits `peer` (the service) to the database's port, and nothing else. */
@@ -142,17 +146,17 @@ export class Database extends Construct {
       autoMinorVersionUpgrade: true,
     })
     instance.node.addDependency(logGroup)
-    Validations.of(instance).acknowledge({
-      id: 'AwsSolutions-RDS11',
-      reason:
-        'The default port is reachable only from the service security group inside isolated subnets.',
-    })
+    acknowledge(
+      instance,
+      'AwsSolutions-RDS11',
+      'The default port is reachable only from the service security group inside isolated subnets.',
+    )
     if (!props.multiAz)
-      Validations.of(instance).acknowledge({
-        id: 'AwsSolutions-RDS3',
-        reason:
-          'Single-AZ keeps the idle bill small; a failed instance is recovered from the 7-day backups.',
-      })
+      acknowledge(
+        instance,
+        'AwsSolutions-RDS3',
+        'Single-AZ keeps the idle bill small; a failed instance is recovered from the 7-day backups.',
+      )
     return {
       resource: instance,
       host: instance.dbInstanceEndpointAddress,
@@ -182,11 +186,11 @@ export class Database extends Construct {
       backup: { retention: Duration.days(7) },
     })
     cluster.node.addDependency(logGroup)
-    Validations.of(cluster).acknowledge({
-      id: 'AwsSolutions-RDS6',
-      reason:
-        'The service signs in with the generated password from Secrets Manager; IAM tokens would add a renewal loop to every task.',
-    })
+    acknowledge(
+      cluster,
+      'AwsSolutions-RDS6',
+      'The service signs in with the generated password from Secrets Manager; IAM tokens would add a renewal loop to every task.',
+    )
     return {
       resource: cluster,
       host: cluster.clusterEndpoint.hostname,
