@@ -3,7 +3,7 @@
 import { App } from 'aws-cdk-lib'
 import { describe, expect, it } from 'vitest'
 import { propsFromContext } from '../../infra/context'
-import { rememberShape } from '../../infra/remembered-shape'
+import { rememberShape, SHAPE_KEYS } from '../../infra/remembered-shape'
 import { problemsWith, taskCounts } from '../../infra/stack-props'
 import { WechatLoginStack } from '../../infra/wechat-login-stack'
 import { US_EAST_1_CERTIFICATE } from './synth'
@@ -154,6 +154,12 @@ describe('context', () => {
       shape: { domainName: 'login.example.com' },
       changed: ['minTasks'],
     })
+  })
+
+  it('remembers every shape key it reads (the Region keys the memory itself)', () => {
+    const read = Object.keys(propsFromContext(context({}))).filter((k) => k !== 'region')
+    expect(read.filter((k) => !(SHAPE_KEYS as readonly string[]).includes(k))).toEqual([])
+    expect(SHAPE_KEYS).toEqual(expect.arrayContaining(['lean', 'qrLoginPage', 'webOrigins']))
   })
 
   it('turns command-line strings into typed props', () => {
