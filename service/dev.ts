@@ -116,12 +116,7 @@ try {
   const pages = sim
     ? await playgroundRoutes({
         simUrl: sim.url,
-        apps: config.connections.map((c) => ({
-          connection: c.id,
-          appId: c.appId,
-          name: c.displayName,
-        })),
-        wechatTimeoutMs: config.wechatTimeoutMs,
+        config,
         qrDemoUrl: demo ? `http://localhost:${port + 2}` : undefined,
       })
     : undefined

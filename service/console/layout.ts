@@ -76,8 +76,24 @@ export function page(v: View, title: string, content: Markup): Markup {
 }
 
 /** A table that scrolls sideways on a phone; focusable, so a keyboard can scroll it too. */
-export const scrollTable = (label: string, table: Markup) =>
+const scrollTable = (label: string, table: Markup) =>
   html`<div class="scroll" role="region" aria-label="${label}" tabindex="0">${table}</div>`
+
+/** A table of rows under column headers, in its sideways-scrolling frame. */
+export const dataTable = (label: string, headers: string[], rows: Markup[]) =>
+  scrollTable(
+    label,
+    html`<table>
+      <thead>
+        <tr>
+          ${headers.map((h) => html`<th scope="col">${h}</th>`)}
+        </tr>
+      </thead>
+      <tbody>
+        ${rows}
+      </tbody>
+    </table>`,
+  )
 
 /** A time as UTC to the second, in a <time> element that does not wrap. */
 export const when = (d: Date | string | null | undefined) => {

@@ -6,15 +6,14 @@ import { build } from 'esbuild'
 import { Hono } from 'hono'
 import { fileURLToPath } from 'node:url'
 import { playgroundCss } from './styles'
-import { playgroundPage, type PlaygroundApp } from './page'
+import type { Config } from '../config'
+import { playgroundPage } from './page'
 
 export interface PlaygroundOptions {
   /** The WeChat simulator's base URL. */
   simUrl: string
-  /** The connections the phone can play, each with its Mini Program's AppID. */
-  apps: PlaygroundApp[]
-  /** The service's WeChat deadline: the "slow" fault waits longer than this. */
-  wechatTimeoutMs: number
+  /** The connections the phone can play, and the WeChat deadline the "slow" fault outlasts. */
+  config: Pick<Config, 'connections' | 'wechatTimeoutMs'>
   /** The QR login demo, when it runs. */
   qrDemoUrl?: string
 }
@@ -45,7 +44,19 @@ export async function playgroundRoutes(options: PlaygroundOptions) {
       await next()
       c.header('Content-Security-Policy', csp)
     })
-    .get('/', (c) => c.html(playgroundPage(options)))
+    .get('/', (c) =>
+      c.html(
+        playgroundPage({
+          apps: options.config.connections.map((x) => ({
+            connection: x.id,
+            appId: x.appId,
+            name: x.displayName,
+          })),
+          wechatTimeoutMs: options.config.wechatTimeoutMs,
+          qrDemoUrl: options.qrDemoUrl,
+        }),
+      ),
+    )
     .get('/playground/app.js', (c) =>
       c.body(script, 200, { 'content-type': 'text/javascript; charset=utf-8' }),
     )

@@ -16,16 +16,7 @@ let page: Page
 
 beforeAll(async () => {
   t = await createTestApp({
-    pages: (sim, config) =>
-      playgroundRoutes({
-        simUrl: sim.url,
-        apps: config.connections.map((c) => ({
-          connection: c.id,
-          appId: c.appId,
-          name: c.displayName,
-        })),
-        wechatTimeoutMs: config.wechatTimeoutMs,
-      }),
+    pages: (sim, config) => playgroundRoutes({ simUrl: sim.url, config }),
   })
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] })
   page = await browser.newPage({ viewport: DESKTOP })

@@ -1,42 +1,29 @@
 // The audit log with its filters (user id, event type), newest first, and the table the user page reuses.
 import { html } from 'hono/html'
 import type { listAuditEvents } from '../../admin/audit-events'
-import { page, scrollTable, when, type View } from '../layout'
+import { page, dataTable, when, type View } from '../layout'
 
 export type AuditRow = Awaited<ReturnType<typeof listAuditEvents>>['events'][number]
 
 export function auditTable(v: View, events: AuditRow[]) {
   const { t } = v
   if (!events.length) return html`<p class="card">${t.noEvents}</p>`
-  return scrollTable(
+  return dataTable(
     t.audit,
-    html`<table>
-      <thead>
-        <tr>
-          <th scope="col">${t.time}</th>
-          <th scope="col">${t.type}</th>
-          <th scope="col">${t.user}</th>
-          <th scope="col">${t.connection}</th>
-          <th scope="col">${t.ip}</th>
-          <th scope="col">${t.detail}</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${events.map(
-          (e) =>
-            html`<tr>
-              <td>${when(e.createdAt)}</td>
-              <td><code>${e.type}</code></td>
-              <td>
-                ${e.userId ? html`<a class="mono" href="/admin/users/${encodeURIComponent(e.userId)}">${e.userId}</a>` : '—'}
-              </td>
-              <td>${e.connection ?? '—'}</td>
-              <td class="mono">${e.ip ?? '—'}</td>
-              <td><code class="wrap">${e.detail ? JSON.stringify(e.detail) : ''}</code></td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>`,
+    [t.time, t.type, t.user, t.connection, t.ip, t.detail],
+    events.map(
+      (e) =>
+        html`<tr>
+          <td>${when(e.createdAt)}</td>
+          <td><code>${e.type}</code></td>
+          <td>
+            ${e.userId ? html`<a class="mono" href="/admin/users/${encodeURIComponent(e.userId)}">${e.userId}</a>` : '—'}
+          </td>
+          <td>${e.connection ?? '—'}</td>
+          <td class="mono">${e.ip ?? '—'}</td>
+          <td><code class="wrap">${e.detail ? JSON.stringify(e.detail) : ''}</code></td>
+        </tr>`,
+    ),
   )
 }
 

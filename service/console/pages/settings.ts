@@ -2,7 +2,7 @@
 import { html } from 'hono/html'
 import type { connectionHealth } from '../../admin/connection-health'
 import type { listSigningKeys } from '../../admin/signing-keys'
-import { csrfField, page, scrollTable, when, type View } from '../layout'
+import { csrfField, page, dataTable, when, type View } from '../layout'
 
 type Key = Awaited<ReturnType<typeof listSigningKeys>>[number]
 type Health = Awaited<ReturnType<typeof connectionHealth>>[number]
@@ -19,31 +19,20 @@ export function keysPage(v: View, keys: Key[], notice?: string) {
           ${csrfField(v)}<button type="submit">${t.rotate}</button>
         </form>
       </section>
-      ${scrollTable(
+      ${dataTable(
         t.keys,
-        html`<table>
-          <thead>
-            <tr>
-              <th scope="col">${t.kid}</th>
-              <th scope="col">${t.alg}</th>
-              <th scope="col">${t.created}</th>
-              <th scope="col">${t.retired}</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${keys.map(
-              (k) =>
-                html`<tr>
-                  <td class="mono">${k.kid}</td>
-                  <td>${k.alg}</td>
-                  <td>${when(k.createdAt)}</td>
-                  <td>
-                    ${k.retiredAt ? when(k.retiredAt) : html`<span class="badge valid">${t.current}</span>`}
-                  </td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>`,
+        [t.kid, t.alg, t.created, t.retired],
+        keys.map(
+          (k) =>
+            html`<tr>
+              <td class="mono">${k.kid}</td>
+              <td>${k.alg}</td>
+              <td>${when(k.createdAt)}</td>
+              <td>
+                ${k.retiredAt ? when(k.retiredAt) : html`<span class="badge valid">${t.current}</span>`}
+              </td>
+            </tr>`,
+        ),
       )}`,
   )
 }
@@ -80,27 +69,17 @@ export function connectionsPage(v: View, health: Health[]) {
           <h3>${t.recentErrors}</h3>
           ${
             h.recentErrors.length
-              ? scrollTable(
+              ? dataTable(
                   `${h.id}: ${t.recentErrors}`,
-                  html`<table>
-                    <thead>
-                      <tr>
-                        <th scope="col">${t.time}</th>
-                        <th scope="col">${t.api}</th>
-                        <th scope="col">${t.code}</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      ${h.recentErrors.map(
-                        (e) =>
-                          html`<tr>
-                            <td>${when(e.at)}</td>
-                            <td><code>${e.api}</code></td>
-                            <td><code>${e.code}</code></td>
-                          </tr>`,
-                      )}
-                    </tbody>
-                  </table>`,
+                  [t.time, t.api, t.code],
+                  h.recentErrors.map(
+                    (e) =>
+                      html`<tr>
+                        <td>${when(e.at)}</td>
+                        <td><code>${e.api}</code></td>
+                        <td><code>${e.code}</code></td>
+                      </tr>`,
+                  ),
                 )
               : html`<p class="muted">${t.noErrors}</p>`
           }

@@ -2,7 +2,7 @@
 // goes through a confirmation page that names the user.
 import { html } from 'hono/html'
 import type { readUser } from '../../admin/user-detail'
-import { csrfField, page, scrollTable, when, type View } from '../layout'
+import { csrfField, page, dataTable, when, type View } from '../layout'
 import { auditTable, type AuditRow } from './audit'
 import { badge } from './users'
 
@@ -49,60 +49,35 @@ export function userPage(v: View, u: UserDetail, events: AuditRow[], notice?: st
         </div>
       </section>
       <h2>${t.identities}</h2>
-      ${scrollTable(
+      ${dataTable(
         t.identities,
-        html`<table>
-          <thead>
-            <tr>
-              <th scope="col">${t.connection}</th>
-              <th scope="col">${t.appId}</th>
-              <th scope="col">openid</th>
-              <th scope="col">unionid</th>
-              <th scope="col">${t.created}</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${u.identities.map(
-              (i) =>
-                html`<tr>
-                  <td>${i.connection}</td>
-                  <td class="mono">${i.appId}</td>
-                  <td class="mono">${i.openid}</td>
-                  <td class="mono">${i.unionid ?? '—'}</td>
-                  <td>${when(i.createdAt)}</td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>`,
+        [t.connection, t.appId, 'openid', 'unionid', t.created],
+        u.identities.map(
+          (i) =>
+            html`<tr>
+              <td>${i.connection}</td>
+              <td class="mono">${i.appId}</td>
+              <td class="mono">${i.openid}</td>
+              <td class="mono">${i.unionid ?? '—'}</td>
+              <td>${when(i.createdAt)}</td>
+            </tr>`,
+        ),
       )}
       <h2>${t.sessions}</h2>
-      ${scrollTable(
+      ${dataTable(
         t.sessions,
-        html`<table>
-          <thead>
-            <tr>
-              <th scope="col">${t.connection}</th>
-              <th scope="col">${t.created}</th>
-              <th scope="col">${t.expires}</th>
-              <th scope="col">${t.live}</th>
-              <th scope="col">${t.revoked}</th>
-              <th scope="col">${t.ip}</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${u.sessions.map(
-              (s) =>
-                html`<tr>
-                  <td>${s.connection}</td>
-                  <td>${when(s.createdAt)}</td>
-                  <td>${when(s.expiresAt)}</td>
-                  <td>${s.active ? t.yes : t.no}</td>
-                  <td>${s.revokedAt ? `${when(s.revokedAt)} (${s.revokedReason ?? ''})` : '—'}</td>
-                  <td class="mono">${s.ip ?? '—'}</td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>`,
+        [t.connection, t.created, t.expires, t.live, t.revoked, t.ip],
+        u.sessions.map(
+          (s) =>
+            html`<tr>
+              <td>${s.connection}</td>
+              <td>${when(s.createdAt)}</td>
+              <td>${when(s.expiresAt)}</td>
+              <td>${s.active ? t.yes : t.no}</td>
+              <td>${s.revokedAt ? html`${when(s.revokedAt)} (${s.revokedReason ?? ''})` : '—'}</td>
+              <td class="mono">${s.ip ?? '—'}</td>
+            </tr>`,
+        ),
       )}
       <h2>${t.auditTrail}</h2>
       ${auditTable(v, events)}`,

@@ -1,7 +1,7 @@
 // The users page: one search box (phone, openid, unionid or nickname prefix) and the newest-first results.
 import { html } from 'hono/html'
 import type { PublicUser } from '../../accounts/users'
-import { page, scrollTable, when, type View } from '../layout'
+import { page, dataTable, when, type View } from '../layout'
 
 export const searchFields = ['phone', 'openid', 'unionid', 'nickname'] as const
 export type SearchField = (typeof searchFields)[number]
@@ -48,22 +48,7 @@ export function usersPage(v: View, r: UsersView, notice?: string) {
       </form>
       ${
         r.users.length
-          ? scrollTable(
-              t.users,
-              html`<table>
-                <thead>
-                  <tr>
-                    <th scope="col">${t.name}</th>
-                    <th scope="col">${t.phone}</th>
-                    <th scope="col">${t.status}</th>
-                    <th scope="col">${t.created}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${rows}
-                </tbody>
-              </table>`,
-            )
+          ? dataTable(t.users, [t.name, t.phone, t.status, t.created], rows)
           : html`<p class="card">${t.noUsers}</p>`
       }
       ${r.nextCursor ? html`<p><a href="/admin/users?${more}">${t.next}</a></p>` : ''}`,
