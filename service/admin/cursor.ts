@@ -54,3 +54,12 @@ export function decodeAuditCursor(cursor: string): number {
     throw invalid()
   return v[1] as number
 }
+
+export const encodeDeliveryCursor = (seq: number) => encode(['webhook', seq])
+
+export function decodeDeliveryCursor(cursor: string): number {
+  const v = decode(cursor)
+  if (!Array.isArray(v) || v.length !== 2 || v[0] !== 'webhook' || !Number.isSafeInteger(v[1]))
+    throw invalid()
+  return v[1] as number
+}
