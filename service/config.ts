@@ -94,6 +94,8 @@ export interface Config {
   readonly webhooks: readonly WebhookEndpoint[]
   /** How long a webhook receiver has to answer before the attempt counts as failed. */
   readonly webhookTimeoutMs: number // WEBHOOK_TIMEOUT_MS, default 10000
+  /** How often each instance looks for due webhook deliveries: the delay before a new event is sent. */
+  readonly webhookPollMs: number // WEBHOOK_POLL_MS, default 1000
   readonly production: boolean // NODE_ENV === 'production'
 }
 
@@ -386,6 +388,7 @@ export function loadConfig(env: Env): Config {
     qrLoginIntervalSeconds: integer(env, 'QR_LOGIN_INTERVAL', 2, 1, 10, p),
     webhooks: readWebhooks(env, p),
     webhookTimeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000, p),
+    webhookPollMs: integer(env, 'WEBHOOK_POLL_MS', 1000, 50, 60_000, p),
     production,
   }
   if (p.list.length) throw new ConfigError(p.list)

@@ -12,8 +12,6 @@ import { sendWebhook, type Attempt } from './send'
 import { nextAttemptAt, type WebhookEndpoint } from './types'
 
 export interface WorkerOptions {
-  /** How often to look for due deliveries when idle. @default 1000 */
-  pollMs?: number
   /** Deliveries posted at once by this instance. @default 8 */
   concurrency?: number
 }
@@ -40,9 +38,10 @@ RETURNING d.id, d.endpoint_id, d.payload, d.attempts`
 
 export function startWebhookWorker(
   deps: Pick<Deps, 'db' | 'now' | 'config' | 'logger'>,
-  { pollMs = 1000, concurrency = 8 }: WorkerOptions = {},
+  { concurrency = 8 }: WorkerOptions = {},
 ) {
   const { db, config, logger } = deps
+  const pollMs = config.webhookPollMs
   const endpoints = new Map<string, { endpoint: WebhookEndpoint; signer: Webhook }>(
     config.webhooks.map((e) => [e.id, { endpoint: e, signer: new Webhook(e.secret) }]),
   )
@@ -107,8 +106,9 @@ export function startWebhookWorker(
 
   async function claim(limit: number): Promise<Claimed[]> {
     const now = deps.now()
-    // Longer than any post can take, so no other instance takes the row while this one waits for it.
-    const lease = new Date(now.getTime() + timeoutMs + 60_000)
+    // Longer than a post can take (it is cut off at timeoutMs) and its recording, so no other instance takes
+    // the row meanwhile; short enough that a row held by an instance that died is sent again soon.
+    const lease = new Date(now.getTime() + 2 * timeoutMs + 5000)
     return prepareSql<Claimed>(
       db,
       'claim_webhook_deliveries',

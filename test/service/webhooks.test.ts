@@ -3,8 +3,9 @@
 // schedule (reached with the test clock), a rolled-back change sends nothing, and the admin API lists and
 // retries deliveries.
 import { eq } from 'drizzle-orm'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { users, webhookDeliveries } from '../../service/db/schema'
+import { pruneExpired } from '../../service/maintenance'
 import { RETRY_DELAYS_S } from '../../service/webhooks/types'
 import { createTestApp, type TestApp } from '../helpers/test-app'
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver'
@@ -21,6 +22,7 @@ beforeAll(async () => {
     env: {
       ADMIN_API_KEY: ADMIN_KEY,
       WEBHOOK_TIMEOUT_MS: '2000',
+      WEBHOOK_POLL_MS: '200',
       WEBHOOKS: JSON.stringify([
         { url: all.url, secret: all.secret },
         { url: deletions.url, secret: deletions.secret, events: ['user.deleted'] },
@@ -33,6 +35,8 @@ afterAll(async () => {
   await all.close()
   await deletions.close()
 })
+
+afterEach(() => all.setMode('ok'))
 
 const of = (userId: string, type?: string) => (r: WebhookReceiver['received'][number]) =>
   r.body.data.user.id === userId && (!type || r.body.type === type)
@@ -193,6 +197,10 @@ describe('retries', () => {
 
 describe('the admin API of deliveries', () => {
   it('pages newest first with a cursor and filters by status', async () => {
+    for (const name of ['wh-ken', 'wh-lu', 'wh-max', 'wh-nia']) {
+      const id = (await t.login(name)).json.user.id
+      await expect.poll(async () => (await rowsOf(id))[0]?.status).toBe('delivered')
+    }
     const first = await t.admin('GET', '/v1/admin/webhook-deliveries?limit=2')
     expect(first.json.deliveries).toHaveLength(2)
     const second = await t.admin(
@@ -219,5 +227,22 @@ describe('the admin API of deliveries', () => {
     expect([missing.status, missing.json.error.code]).toEqual([404, 'webhook_delivery_not_found'])
     const anonymous = await t.request('GET', '/v1/admin/webhook-deliveries')
     expect(anonymous.status).toBe(401)
+  })
+})
+
+describe('pruning', () => {
+  it('deletes deliveries delivered over a week ago, and keeps what is still to be sent', async () => {
+    const sent = (await t.login('wh-ivy')).json.user.id
+    await expect.poll(async () => (await rowsOf(sent))[0]?.status).toBe('delivered')
+    all.setMode('hang')
+    const waiting = (await t.login('wh-jo')).json.user.id
+    await all.until((r) => r.some(of(waiting)))
+    t.clock.advance(6 * 86400)
+    await pruneExpired(t.deps)
+    expect(await rowsOf(sent)).toHaveLength(1)
+    t.clock.advance(2 * 86400)
+    expect((await pruneExpired(t.deps)).webhookDeliveries).toBeGreaterThanOrEqual(1)
+    expect(await rowsOf(sent)).toEqual([])
+    expect((await rowsOf(waiting)).map((r) => r.status)).toEqual(['pending'])
   })
 })
