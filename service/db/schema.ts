@@ -231,9 +231,11 @@ export const webhookDeliveries = pgTable(
     id: text('id').primaryKey(),
     /** The admin list's order and cursor. */
     seq: bigserial('seq', { mode: 'number' }).notNull(),
-    endpointId: text('endpoint_id')
-      .notNull()
-      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    /**
+     * No foreign key: its check would lock the endpoint's row in every inserting transaction (first logins
+     * would share one row lock); endpoints.ts deletes the rows of an endpoint it removes.
+     */
+    endpointId: text('endpoint_id').notNull(),
     type: text('type').notNull(),
     /** No foreign key: user.deleted outlives the user. */
     userId: text('user_id'),

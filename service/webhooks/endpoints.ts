@@ -2,7 +2,7 @@
 // them, at every start: an endpoint removed from WEBHOOKS goes, and its undelivered rows with it.
 import { notInArray, sql } from 'drizzle-orm'
 import type { Db } from '../db/client'
-import { webhookEndpoints } from '../db/schema'
+import { webhookDeliveries, webhookEndpoints } from '../db/schema'
 import type { WebhookEndpoint } from './types'
 
 export async function syncWebhookEndpoints(db: Db, endpoints: readonly WebhookEndpoint[]) {
@@ -11,6 +11,10 @@ export async function syncWebhookEndpoints(db: Db, endpoints: readonly WebhookEn
     await tx
       .delete(webhookEndpoints)
       .where(ids.length ? notInArray(webhookEndpoints.id, ids) : sql`true`)
+    // Undelivered rows too (no foreign key cascades them: see schema.ts); kept ones would never be sent.
+    await tx
+      .delete(webhookDeliveries)
+      .where(ids.length ? notInArray(webhookDeliveries.endpointId, ids) : sql`true`)
     for (const e of endpoints) {
       const values = { url: e.url, events: e.events ? [...e.events] : null }
       await tx

@@ -22,7 +22,6 @@ CREATE TABLE "webhook_endpoints" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
-ALTER TABLE "webhook_deliveries" ADD CONSTRAINT "webhook_deliveries_endpoint_id_webhook_endpoints_id_fk" FOREIGN KEY ("endpoint_id") REFERENCES "public"."webhook_endpoints"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "webhook_deliveries_due_idx" ON "webhook_deliveries" USING btree ("next_attempt_at" NULLS FIRST,"seq") WHERE status = 'pending';--> statement-breakpoint
 CREATE INDEX "webhook_deliveries_status_idx" ON "webhook_deliveries" USING btree ("status","seq" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "webhook_deliveries_seq_idx" ON "webhook_deliveries" USING btree ("seq" DESC NULLS LAST);--> statement-breakpoint
