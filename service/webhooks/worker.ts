@@ -5,7 +5,8 @@
 import { and, eq, sql } from 'drizzle-orm'
 import { Webhook } from 'standardwebhooks'
 import { Agent } from 'undici'
-import { prepareSql } from '../db/client'
+import { prepareSql, type Db } from '../db/client'
+import { perDb } from '../db/per-db'
 import { webhookDeliveries } from '../db/schema'
 import type { Deps } from '../deps'
 import { sendWebhook, type Attempt } from './send'
@@ -35,6 +36,9 @@ WHERE d.id IN (
   FOR UPDATE SKIP LOCKED
 )
 RETURNING d.id, d.endpoint_id, d.payload, d.attempts`
+const claimStatement = perDb((db: Db) =>
+  prepareSql<Claimed>(db, 'claim_webhook_deliveries', claimSql),
+)
 
 export function startWebhookWorker(
   deps: Pick<Deps, 'db' | 'now' | 'config' | 'logger'>,
@@ -109,11 +113,7 @@ export function startWebhookWorker(
     // Longer than a post can take (it is cut off at timeoutMs) and its recording, so no other instance takes
     // the row meanwhile; short enough that a row held by an instance that died is sent again soon.
     const lease = new Date(now.getTime() + 2 * timeoutMs + 5000)
-    return prepareSql<Claimed>(
-      db,
-      'claim_webhook_deliveries',
-      claimSql,
-    )({
+    return claimStatement(db)({
       now: now.toISOString(),
       lease: lease.toISOString(),
       endpoints: `{${[...endpoints.keys()].join(',')}}`,

