@@ -63,7 +63,8 @@ describe('a service killed before the delivery', () => {
   it('delivers the event after a restart, with the same webhook-id', async () => {
     const pg = usePostgres() ? await freshPostgresDatabase() : undefined
     const config = env(pg ? { DATABASE_URL: pg.url } : { DATA_DIR: dataDir })
-    const first = await spawnService(config)
+    // PGlite's first start on disk initializes and migrates a database: slow on a busy machine.
+    const first = await spawnService(config, { readyTimeoutMs: 60_000 })
     let second: Awaited<ReturnType<typeof spawnService>> | undefined
     try {
       // The backend hangs: the first attempt is under way, unrecorded, when the process dies.
@@ -73,7 +74,7 @@ describe('a service killed before the delivery', () => {
       first.child.kill('SIGKILL')
       await first.exited
       receiver.setMode('ok')
-      second = await spawnService(config)
+      second = await spawnService(config, { readyTimeoutMs: 60_000 })
       const got = await receiver.until(
         (r) => r.filter(createdFor(userId)).some((x) => x.answered === 'ok'),
         30_000,
@@ -105,7 +106,7 @@ describe('a service killed before the delivery', () => {
         configSecrets(config, [APP_A.appSecret]),
       )
     }
-  }, 90_000)
+  }, 180_000)
 })
 
 describe.runIf(usePostgres())('two instances on one PostgreSQL database', () => {
