@@ -6,7 +6,7 @@ import type { Db } from '../db/client'
 import { webhookDeliveries, webhookEndpoints } from '../db/schema'
 import type { Deps } from '../deps'
 import { AppError } from '../errors'
-import { decodeDeliveryCursor, encodeDeliveryCursor } from './cursor'
+import { decodeDeliveryCursor, encodeDeliveryCursor, pageOf } from './cursor'
 
 export const deliveryStatuses = ['pending', 'delivered', 'failed'] as const
 
@@ -54,12 +54,8 @@ export async function listWebhookDeliveries(db: Db, q: DeliveryQuery) {
     .where(and(...where))
     .orderBy(desc(webhookDeliveries.seq))
     .limit(q.limit + 1)
-  const page = rows.slice(0, q.limit)
-  const last = page.at(-1)
-  return {
-    deliveries: page.map(shown),
-    nextCursor: rows.length > q.limit && last ? encodeDeliveryCursor(last.seq!) : null,
-  }
+  const { page, nextCursor } = pageOf(rows, q.limit, (last) => encodeDeliveryCursor(last.seq!))
+  return { deliveries: page.map(shown), nextCursor }
 }
 
 export async function retryWebhookDelivery(

@@ -9,7 +9,11 @@ import { startSimulator, type StartedSimulator } from '../../simulator/server'
 import { assertNoSecretsLogged, configSecrets } from '../helpers/secrets'
 import { spawnService } from '../helpers/spawn-service'
 import { APP_A, MASTER_KEY, freshPostgresDatabase, usePostgres } from '../helpers/test-app'
-import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver'
+import {
+  startWebhookReceiver,
+  webhooksEnv,
+  type WebhookReceiver,
+} from '../helpers/webhook-receiver'
 
 const ADMIN_KEY = 'e2e-webhooks-admin-key-0123456789'
 let sim: StartedSimulator
@@ -28,7 +32,7 @@ const env = (database: Record<string, string>) => ({
   ADMIN_API_KEY: ADMIN_KEY,
   WECHAT_API_BASE_URL: sim.url,
   WECHAT_CONNECTIONS: JSON.stringify([APP_A]),
-  WEBHOOKS: JSON.stringify([{ url: receiver.url, secret: receiver.secret }]),
+  WEBHOOKS: webhooksEnv({ receiver }),
   WEBHOOK_TIMEOUT_MS: '2000',
   WEBHOOK_POLL_MS: '200',
   RATE_LIMIT_IP_PER_MINUTE: '0',

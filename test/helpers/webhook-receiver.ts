@@ -81,3 +81,13 @@ export async function startWebhookReceiver(secret = newWebhookSecret()) {
 }
 
 export type WebhookReceiver = Awaited<ReturnType<typeof startWebhookReceiver>>
+
+/** WEBHOOKS for a test app: each receiver an endpoint, optionally limited to some event types. */
+export const webhooksEnv = (...endpoints: { receiver: WebhookReceiver; events?: string[] }[]) =>
+  JSON.stringify(
+    endpoints.map(({ receiver, events }) => ({
+      url: receiver.url,
+      secret: receiver.secret,
+      ...(events && { events }),
+    })),
+  )

@@ -5,7 +5,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { webhookDeliveries, webhookEndpoints } from '../../service/db/schema'
 import { syncWebhookEndpoints } from '../../service/webhooks/endpoints'
 import { createTestApp, type TestApp } from '../helpers/test-app'
-import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver'
+import {
+  startWebhookReceiver,
+  webhooksEnv,
+  type WebhookReceiver,
+} from '../helpers/webhook-receiver'
 
 let t: TestApp
 let receiver: WebhookReceiver
@@ -14,9 +18,7 @@ beforeAll(async () => {
   receiver.setMode('hang')
   t = await createTestApp({
     env: {
-      WEBHOOKS: JSON.stringify([
-        { url: receiver.url, secret: receiver.secret, events: ['user.created'] },
-      ]),
+      WEBHOOKS: webhooksEnv({ receiver, events: ['user.created'] }),
     },
   })
 })

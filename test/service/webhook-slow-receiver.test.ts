@@ -4,7 +4,11 @@ import { inArray } from 'drizzle-orm'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { webhookDeliveries } from '../../service/db/schema'
 import { createTestApp, type TestApp } from '../helpers/test-app'
-import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver'
+import {
+  startWebhookReceiver,
+  webhooksEnv,
+  type WebhookReceiver,
+} from '../helpers/webhook-receiver'
 
 const TIMEOUT_MS = 30_000
 let t: TestApp
@@ -14,7 +18,7 @@ beforeAll(async () => {
   receiver.setMode('hang')
   t = await createTestApp({
     env: {
-      WEBHOOKS: JSON.stringify([{ url: receiver.url, secret: receiver.secret }]),
+      WEBHOOKS: webhooksEnv({ receiver }),
       WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS),
       WEBHOOK_POLL_MS: '100',
     },

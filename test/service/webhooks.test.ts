@@ -8,7 +8,11 @@ import { users, webhookDeliveries } from '../../service/db/schema'
 import { pruneExpired } from '../../service/maintenance'
 import { RETRY_DELAYS_S } from '../../service/webhooks/types'
 import { createTestApp, type TestApp } from '../helpers/test-app'
-import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver'
+import {
+  startWebhookReceiver,
+  webhooksEnv,
+  type WebhookReceiver,
+} from '../helpers/webhook-receiver'
 
 const ADMIN_KEY = 'webhooks-admin-key-0123456789abcdef'
 let t: TestApp
@@ -23,10 +27,7 @@ beforeAll(async () => {
       ADMIN_API_KEY: ADMIN_KEY,
       WEBHOOK_TIMEOUT_MS: '2000',
       WEBHOOK_POLL_MS: '200',
-      WEBHOOKS: JSON.stringify([
-        { url: all.url, secret: all.secret },
-        { url: deletions.url, secret: deletions.secret, events: ['user.deleted'] },
-      ]),
+      WEBHOOKS: webhooksEnv({ receiver: all }, { receiver: deletions, events: ['user.deleted'] }),
     },
   })
 })

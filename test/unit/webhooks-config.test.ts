@@ -1,20 +1,16 @@
 // WEBHOOKS: endpoints validated at start (https, or http on loopback; a whsec_ secret; known event types),
 // every problem named in one message that never repeats the secret.
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../../service/config'
+import { loadConfig } from '../../service/config'
+import { configProblems } from '../helpers/config-problems'
 import { nextAttemptAt, RETRY_DELAYS_S } from '../../service/webhooks/types'
 
 const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`
 
-function problems(webhooks: unknown): string[] {
-  try {
-    loadConfig({ WEBHOOKS: typeof webhooks === 'string' ? webhooks : JSON.stringify(webhooks) })
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems
-    throw err
-  }
-  throw new Error('expected a ConfigError')
-}
+const problems = (webhooks: unknown) =>
+  configProblems({
+    WEBHOOKS: typeof webhooks === 'string' ? webhooks : JSON.stringify(webhooks),
+  })
 
 describe('WEBHOOKS', () => {
   it('is empty by default, and reads endpoints with a stable id and their event types', () => {
