@@ -17,6 +17,8 @@ import { createKeyStore } from './tokens/signing-keys'
 import { createWeChatAccessTokens } from './wechat/access-tokens'
 import { createWeChatClient } from './wechat/client'
 import { createRecentWeChatErrors, recordingErrors } from './wechat/recent-errors'
+import { syncWebhookEndpoints } from './webhooks/endpoints'
+import { startWebhookWorker } from './webhooks/worker'
 
 export interface Service {
   deps: Deps
@@ -109,12 +111,15 @@ export async function bootstrap(config: Config, options: BootstrapOptions): Prom
     randomId,
     migrationTags: await readMigrationTags(),
   }
+  await syncWebhookEndpoints(database.db, config.webhooks)
+  const webhooks = config.webhooks.length ? startWebhookWorker(deps) : undefined
   const pruning = startPruning(deps)
   return {
     deps,
     database,
     applied,
     async close() {
+      await webhooks?.stop()
       await pruning.stop()
       await wechat.close()
       await database.close()

@@ -11,6 +11,11 @@ import { revokeUserSessions } from '../admin/revoke-sessions'
 import { rotateSigningKey } from '../admin/signing-keys'
 import { readUser } from '../admin/user-detail'
 import { setUserStatus } from '../admin/user-status'
+import {
+  deliveryStatuses,
+  listWebhookDeliveries,
+  retryWebhookDelivery,
+} from '../admin/webhook-deliveries'
 import { recordAudit } from '../audit'
 import { safeEqual } from '../crypto/random'
 import { findConnection, type Deps } from '../deps'
@@ -47,6 +52,10 @@ export const usersQuery = z.strictObject({
 export const auditQuery = z.strictObject({
   userId: lookup,
   type: z.string().min(1).max(64).optional(),
+  ...page,
+})
+export const deliveriesQuery = z.strictObject({
+  status: z.enum(deliveryStatuses).optional(),
   ...page,
 })
 export const statusBody = z.strictObject({ status: z.enum(['active', 'blocked']) })
@@ -97,6 +106,13 @@ export function adminRoutes(deps: Deps, key: string) {
     .get('/v1/admin/audit-events', async (c) =>
       c.json(await listAuditEvents(deps.db, readQuery(c, auditQuery))),
     )
+    .get('/v1/admin/webhook-deliveries', async (c) =>
+      c.json(await listWebhookDeliveries(deps.db, readQuery(c, deliveriesQuery))),
+    )
+    .post('/v1/admin/webhook-deliveries/:id/retry', async (c) => {
+      const id = c.req.param('id')
+      return c.json({ delivery: await retryWebhookDelivery(deps, id, { ip: clientIp(c) }) })
+    })
     .post('/v1/admin/signing-keys/rotate', async (c) => {
       return c.json({ kid: await rotateSigningKey(deps, { ip: clientIp(c), actor: 'admin' }) })
     })
