@@ -8,6 +8,7 @@ import { connectionHealth } from '../admin/connection-health'
 import { revokeUserSessions } from '../admin/revoke-sessions'
 import { searchUsers } from '../admin/search-users'
 import { listSigningKeys, rotateSigningKey } from '../admin/signing-keys'
+import { listWebhookDeliveries, retryWebhookDelivery } from '../admin/webhook-deliveries'
 import { readUser } from '../admin/user-detail'
 import { setUserStatus } from '../admin/user-status'
 import { deleteUser } from '../accounts/delete'
@@ -17,11 +18,12 @@ import type { Deps } from '../deps'
 import { clientIp } from '../http/context'
 import { resolveError } from '../http/errors'
 import { rateLimit } from '../http/rate-limit'
-import { auditQuery, statusBody, usersQuery, validate } from '../routes/admin'
+import { auditQuery, deliveriesQuery, statusBody, usersQuery, validate } from '../routes/admin'
 import { consoleHeaders, sameOrigin, signedIn, type ConsoleEnv } from './guard'
 import { fill, pickLang, strings } from './i18n'
 import { auditPage } from './pages/audit'
-import { connectionsPage, keysPage, webhooksPage } from './pages/settings'
+import { connectionsPage, keysPage } from './pages/settings'
+import { webhooksPage } from './pages/webhooks'
 import { errorPage, signInPage } from './pages/sign-in'
 import { deletePage, userPage } from './pages/user'
 import { searchFields, usersPage, type SearchField } from './pages/users'
@@ -181,6 +183,22 @@ export function consoleRoutes(deps: Deps, key: string) {
   app.get('/admin/connections', async (c) =>
     c.html(connectionsPage(c.get('view'), await connectionHealth(deps))),
   )
-  app.get('/admin/webhooks', (c) => c.html(webhooksPage(c.get('view'))))
+  app.get('/admin/webhooks', async (c) => {
+    const status = c.req.query('status') || undefined
+    const cursor = c.req.query('cursor') || undefined
+    const query = validate(deliveriesQuery, { status, cursor, limit: PAGE_SIZE })
+    const id = c.req.query('id')
+    const t = c.get('view').t
+    const notice = c.req.query('done') === 'retried' && id ? fill(t.doneRetried, { id }) : undefined
+    const found = await listWebhookDeliveries(deps.db, query)
+    return c.html(webhooksPage(c.get('view'), query.status, found, notice))
+  })
+  app.post('/admin/webhooks/:id/retry', async (c) => {
+    const { id } = await retryWebhookDelivery(deps, c.req.param('id'), {
+      ip: clientIp(c),
+      ...actor,
+    })
+    return c.redirect(`/admin/webhooks?${new URLSearchParams({ done: 'retried', id: id! })}`, 303)
+  })
   return app
 }

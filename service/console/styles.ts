@@ -50,7 +50,9 @@ dl.facts dd{margin:0}
 .badge{display:inline-block;padding:0 .5rem;border-radius:999px;font-size:.8rem;border:1px solid currentColor}
 .badge.active,.badge.valid{color:#116329}
 .badge.blocked,.badge.expired{color:#b3261e}
-.badge.none{color:#57606a}
+.badge.none,.badge.pending{color:#57606a}
+.badge.delivered{color:#116329}
+.badge.failed{color:#b3261e}
 .signin{margin:0}
 .stack{display:flex;flex-direction:column;gap:.5rem}
 .stack label{font-size:.9rem;color:#3d444d}

@@ -5,16 +5,28 @@ import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SIGN_IN_PER_MINUTE } from '../../service/console/routes'
 import { SESSION_SECONDS } from '../../service/console/session'
-import { auditEvents, users } from '../../service/db/schema'
+import { auditEvents, users, webhookDeliveries } from '../../service/db/schema'
 import { createTestApp, type TestApp } from '../helpers/test-app'
+import {
+  startWebhookReceiver,
+  webhooksEnv,
+  type WebhookReceiver,
+} from '../helpers/webhook-receiver'
 
 const ADMIN_KEY = 'admin-key-for-console-tests-0123456789'
 let t: TestApp
+let receiver: WebhookReceiver
 
 beforeAll(async () => {
-  t = await createTestApp({ env: { ADMIN_API_KEY: ADMIN_KEY } })
+  receiver = await startWebhookReceiver()
+  t = await createTestApp({
+    env: { ADMIN_API_KEY: ADMIN_KEY, WEBHOOKS: webhooksEnv({ receiver }) },
+  })
 })
-afterAll(() => t.close())
+afterAll(async () => {
+  await t.close()
+  await receiver.close()
+})
 
 /** A browser-like request that does not follow redirects. */
 function send(
@@ -238,5 +250,37 @@ describe('state-changing requests', () => {
     const res = await send('/admin/lang?to=zh&back=//evil.example/x')
     expect(res.headers.get('location')).toBe('/admin/users')
     expect(res.headers.get('set-cookie')).toContain('console_lang=zh')
+  })
+
+  it('retries a failed webhook delivery from the console, audited with actor console', async () => {
+    receiver.setMode('fail')
+    const id = await newUser('console-webhook')
+    const ofUser = eq(webhookDeliveries.userId, id)
+    await receiver.until((r) => r.some((x) => x.body.data.user.id === id))
+    await expect
+      .poll(async () => (await t.db.select().from(webhookDeliveries).where(ofUser))[0]?.attempts)
+      .toBe(1)
+    // As if every retry had failed (the retry schedule itself is the webhook suite's subject).
+    await t.db
+      .update(webhookDeliveries)
+      .set({ status: 'failed', attempts: 8, nextAttemptAt: null })
+      .where(ofUser)
+    receiver.setMode('ok')
+    const { cookie } = await signIn()
+    const listed = await (await send('/admin/webhooks?status=failed', { cookie })).text()
+    const [row] = await t.db.select().from(webhookDeliveries).where(ofUser)
+    expect(listed).toContain(`/admin/webhooks/${row!.id}/retry`)
+    const res = await send(`/admin/webhooks/${row!.id}/retry`, {
+      cookie,
+      form: { _csrf: await csrfOf(cookie) },
+      origin: t.url,
+    })
+    expect(res.status).toBe(303)
+    await receiver.until((r) => r.some((x) => x.id === row!.id && x.answered === 'ok'))
+    const [audit] = await t.db
+      .select({ detail: auditEvents.detail })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.type, 'webhook_delivery.retried'), eq(auditEvents.userId, id)))
+    expect(audit!.detail).toEqual({ id: row!.id, actor: 'console' })
   })
 })

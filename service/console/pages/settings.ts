@@ -87,10 +87,3 @@ export function connectionsPage(v: View, health: Health[]) {
     )}`,
   )
 }
-
-// TODO(lead, webhooks): once GET /v1/admin/webhook-deliveries and POST …/{id}/retry land, list the
-// deliveries here (status filter, attempts, next retry) with a retry form per failed one (csrfField), and
-// audit the retry with actor 'console'. The route is /admin/webhooks in console/routes.ts.
-export function webhooksPage(v: View) {
-  return page(v, v.t.webhooks, html`<p class="card">${v.t.webhooksPending}</p>`)
-}
