@@ -1,11 +1,14 @@
 // Pruning what the service no longer needs: expired refresh tokens, sessions that ended a week ago, audit
-// events past AUDIT_RETENTION_DAYS, and legacy-phone failure counts whose window is long over. Every instance prunes hourly, at its own minute; each batch is its own
+// events past AUDIT_RETENTION_DAYS, legacy-phone failure counts whose window is long over, and the dedupe rows
+// of WeChat pushes past any retry. Every instance prunes hourly, at its own minute; each batch is its own
 // short statement, so a backlog never holds long locks, and two instances pruning at once only find less.
 import { sql } from 'drizzle-orm'
 import type { Deps } from './deps'
 
 /** Ended sessions are kept this long, so the admin API still shows how a recent session ended. */
 export const ENDED_SESSION_KEEP_DAYS = 7
+/** WeChat retries a push within seconds; a week of dedupe rows also catches a late replay of one. */
+export const PUSH_DEDUPE_KEEP_DAYS = 7
 const BATCH = 5000
 const EVERY_MS = 3600_000
 
@@ -14,6 +17,7 @@ export interface Pruned {
   sessions: number
   auditEvents: number
   legacyPhoneFailures: number
+  wechatPushEvents: number
 }
 
 const day = 86_400_000
@@ -65,7 +69,12 @@ export async function pruneExpired(deps: Pick<Deps, 'db' | 'now' | 'config'>): P
     'legacy_phone_failures',
     sql`window_started_at < ${new Date(now.getTime() - day).toISOString()}`,
   )
-  return { refreshTokens, sessions, auditEvents, legacyPhoneFailures }
+  const wechatPushEvents = await deleteInBatches(
+    deps,
+    'wechat_push_events',
+    sql`received_at < ${new Date(now.getTime() - PUSH_DEDUPE_KEEP_DAYS * day).toISOString()}`,
+  )
+  return { refreshTokens, sessions, auditEvents, legacyPhoneFailures, wechatPushEvents }
 }
 
 /** Runs `pruneExpired` hourly; `stop()` ends it and waits for a round under way. */

@@ -259,4 +259,46 @@ describe('the logger', () => {
       /^WECHAT_APP_ID\/WECHAT_APP_SECRET\[webOrigins\.0\]/,
     )
   })
+
+  it('reads the push settings, from the connection JSON and from the shorthand', () => {
+    const aesKey = 'a'.repeat(43)
+    const json = { id: 'shop', appId: single.WECHAT_APP_ID, appSecret: 's', pushToken: 'tok123' }
+    expect(loadConfig({ WECHAT_CONNECTIONS: JSON.stringify([json]) }).connections[0]).toMatchObject(
+      {
+        pushToken: 'tok123',
+      },
+    )
+    const c = loadConfig({
+      ...single,
+      WECHAT_PUSH_TOKEN: 'tok456',
+      WECHAT_ENCODING_AES_KEY: aesKey,
+    })
+    expect(c.connections[0]).toMatchObject({ pushToken: 'tok456', encodingAesKey: aesKey })
+  })
+
+  it('refuses push settings the WeChat console would not give, naming the variable', () => {
+    const withPush = (extra: object) =>
+      JSON.stringify([{ id: 'shop', appId: single.WECHAT_APP_ID, appSecret: 's', ...extra }])
+    const found = [
+      ...problems({ WECHAT_CONNECTIONS: withPush({ pushToken: 'ab' }) }),
+      ...problems({ WECHAT_CONNECTIONS: withPush({ pushToken: 'tok', encodingAesKey: 'short' }) }),
+      ...problems({ WECHAT_CONNECTIONS: withPush({ encodingAesKey: 'b'.repeat(43) }) }),
+      ...problems({ ...single, WECHAT_PUSH_TOKEN: 'has space' }),
+      ...problems({
+        ...single,
+        WECHAT_PUSH_TOKEN: 'tok',
+        WECHAT_ENCODING_AES_KEY: `${'c'.repeat(42)}+`,
+      }),
+      ...problems({ ...single, WECHAT_ENCODING_AES_KEY: 'd'.repeat(43) }),
+    ]
+    expect(found.map((p) => p.split(' ')[0])).toEqual([
+      'WECHAT_CONNECTIONS[0][pushToken]',
+      'WECHAT_CONNECTIONS[0][encodingAesKey]',
+      'WECHAT_CONNECTIONS[0][encodingAesKey]',
+      'WECHAT_PUSH_TOKEN',
+      'WECHAT_ENCODING_AES_KEY',
+      'WECHAT_ENCODING_AES_KEY',
+    ])
+    expect(found[5]).toContain('needs WECHAT_PUSH_TOKEN too')
+  })
 })
