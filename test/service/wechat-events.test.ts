@@ -2,6 +2,7 @@
 // handshake, plain and safe mode, JSON and XML, each event's effect, replays, and refusals that change nothing.
 import { createHash } from 'node:crypto'
 import { and, asc, eq } from 'drizzle-orm'
+import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   auditEvents,
@@ -336,12 +337,7 @@ describe('refused pushes change nothing', () => {
 
   it('refuses XML with a DTD or entities, and bodies that are no message, with 400 wechat_push_invalid', async () => {
     const before = await accountTables()
-    const timestamp = '1700000000'
-    const nonce = '12345'
-    const signature = createHash('sha1')
-      .update([PLAIN.token, timestamp, nonce].sort().join(''))
-      .digest('hex')
-    const url = `/v1/connections/mall/wechat/events?signature=${signature}&timestamp=${timestamp}&nonce=${nonce}`
+    const url = `/v1/connections/mall/wechat/events?${signedQuery(PLAIN.token)}`
     const bodies = [
       '<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]><xml><Event>&x;</Event></xml>',
       '<xml><MsgType>event</MsgType><Event>&x;</Event></xml>',
@@ -361,17 +357,99 @@ describe('refused pushes change nothing', () => {
   })
 })
 
+/** The query of a push signed with `token` (and, given `encrypt`, a msg_signature over it). */
+function signedQuery(token: string, encrypt?: string) {
+  const sha1 = (parts: string[]) => createHash('sha1').update(parts.sort().join('')).digest('hex')
+  const [timestamp, nonce] = ['1700000000', '12345']
+  const query = new URLSearchParams({
+    signature: sha1([token, timestamp, nonce]),
+    timestamp,
+    nonce,
+  })
+  if (encrypt !== undefined) {
+    query.set('encrypt_type', 'aes')
+    query.set('msg_signature', sha1([token, timestamp, nonce, encrypt]))
+  }
+  return query
+}
+
+describe('property: a correctly signed push with any body never gets a 5xx and changes no account', () => {
+  const field = fc.constantFrom(
+    'ToUserName',
+    'MsgType',
+    'Event',
+    'CreateTime',
+    'OpenID',
+    'AppID',
+    'RevokeInfo',
+    'Encrypt',
+  )
+  const text = fc.oneof(
+    fc.string({ maxLength: 40 }),
+    fc.constantFrom(
+      'event',
+      'user_info_modified',
+      'user_authorization_cancellation',
+      '8',
+      '-1',
+      '1e99',
+    ),
+  )
+  const xml = fc
+    .array(fc.tuple(field, text, fc.boolean()), { maxLength: 8 })
+    .map(
+      (fs) =>
+        `<xml>${fs.map(([k, v, cdata]) => `<${k}>${cdata ? `<![CDATA[${v}]]>` : v}</${k}>`).join('')}</xml>`,
+    )
+  const json = fc
+    .dictionary(field, fc.oneof(text, fc.integer(), fc.jsonValue()), { maxKeys: 8 })
+    .map((v) => JSON.stringify(v))
+  const body = fc.oneof(xml, json, fc.string({ maxLength: 200 }))
+
+  it('in plain and in safe mode', async () => {
+    const before = await accountTables()
+    await fc.assert(
+      fc.asyncProperty(
+        body,
+        fc.boolean(),
+        fc.base64String({ maxLength: 96 }),
+        async (raw, safe, enc) => {
+          const query = safe ? signedQuery(SAFE.token, enc) : signedQuery(PLAIN.token)
+          const outer = safe ? JSON.stringify({ ToUserName: 'gh_x', Encrypt: enc }) : raw
+          const res = await fetch(`${urlOf(safe ? 'shop' : 'mall')}?${query}`, {
+            method: 'POST',
+            body: outer,
+          })
+          const answer = await res.text()
+          expect(res.status, `${res.status} ${answer.slice(0, 200)}`).toBeLessThan(500)
+          if (res.status >= 400)
+            expect(JSON.parse(answer).error.code).toMatch(/^wechat_push_[a-z_]+$/)
+        },
+      ),
+      { numRuns: 60, seed: Number(process.env.FUZZ_SEED ?? 20261207) },
+    )
+    expect(await accountTables()).toEqual(before)
+  })
+})
+
 describe('pushes about nobody we know, and other messages', () => {
   it('answers success to a push about an unknown openid, changes nothing and audits it without the openid', async () => {
-    const before = await accountTables()
+    const unknown = async () =>
+      (
+        await t.db
+          .select()
+          .from(auditEvents)
+          .where(eq(auditEvents.type, 'wechat.push'))
+          .orderBy(asc(auditEvents.id))
+      ).filter((r) => r.detail?.outcome === 'unknown_openid')
+    const before = { tables: await accountTables(), audits: await unknown() }
     const res = await push('user_authorization_cancellation', 'never-logged-in', { format: 'xml' })
     expect(res.attempts).toEqual([{ status: 200, body: 'success' }])
-    expect(await accountTables()).toEqual(before)
-    const rows = await t.db.select().from(auditEvents).where(eq(auditEvents.type, 'wechat.push'))
-    const unknown = rows.filter((r) => r.detail?.outcome === 'unknown_openid')
-    expect(unknown).toHaveLength(1)
-    expect(unknown[0]).toMatchObject({ userId: null, connection: 'shop' })
-    expect(JSON.stringify(unknown)).not.toContain(res.message.OpenID)
+    expect(await accountTables()).toEqual(before.tables)
+    const added = (await unknown()).slice(before.audits.length)
+    expect(added).toHaveLength(1)
+    expect(added[0]).toMatchObject({ userId: null, connection: 'shop' })
+    expect(JSON.stringify(added)).not.toContain(res.message.OpenID)
   })
 
   it('answers success to other events on the same URL and leaves them alone', async () => {
