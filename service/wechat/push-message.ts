@@ -86,14 +86,15 @@ const str = (v: unknown) => (typeof v === 'string' ? v : typeof v === 'number' ?
 
 /** The decrypted message of a safe-mode push, after its msg_signature and AppID are checked. */
 function decrypted(connection: Connection, token: string, query: PushQuery, body: string) {
-  if (!connection.encodingAesKey)
-    throw invalid(
-      `Connection "${connection.id}" has no encodingAesKey to decrypt a safe-mode push.`,
-    )
   const encrypt = str(fieldsOf(body).Encrypt)
   if (!encrypt) throw invalid('The safe-mode push has no Encrypt field.')
   const parts = [token, query.timestamp ?? '', query.nonce ?? '', encrypt]
   if (!signatureMatches(query.msg_signature, parts)) throw badSignature()
+  // Only after the signature: nobody but WeChat learns how the connection is set up.
+  if (!connection.encodingAesKey)
+    throw invalid(
+      `Connection "${connection.id}" has no encodingAesKey to decrypt a safe-mode push.`,
+    )
   let opened: { message: string; appId: string }
   try {
     opened = decryptPush(connection.encodingAesKey, encrypt)

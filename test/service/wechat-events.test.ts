@@ -335,6 +335,28 @@ describe('refused pushes change nothing', () => {
     expect(await accountTables()).toEqual(before)
   })
 
+  it('refuses an encrypted push to a plain-mode connection, after its signature', async () => {
+    await person('safe-gu', '13344400004')
+    const before = await accountTables()
+    const codes = []
+    for (const token of [PLAIN.token, 'notTheRealToken']) {
+      const res = await t.simControl('/message-push', {
+        url: urlOf('mall'),
+        token,
+        encodingAesKey: SAFE.encodingAesKey,
+        mode: 'safe',
+        appId: APP_B.appId,
+        event: 'user_authorization_cancellation',
+        user: 'safe-gu',
+        retries: 0,
+      })
+      codes.push(`${res.attempts[0].status} ${JSON.parse(res.attempts[0].body).error.code}`)
+    }
+    // Without the token, a caller cannot tell how the connection is set up.
+    expect(codes).toEqual(['400 wechat_push_invalid', '401 wechat_push_signature_invalid'])
+    expect(await accountTables()).toEqual(before)
+  })
+
   it('refuses XML with a DTD or entities, and bodies that are no message, with 400 wechat_push_invalid', async () => {
     const before = await accountTables()
     const url = `/v1/connections/mall/wechat/events?${signedQuery(PLAIN.token)}`
