@@ -10,7 +10,9 @@ import {
   sessions,
   users,
   wechatIdentities,
+  wechatPushEvents,
 } from '../../service/db/schema'
+import { pruneExpired } from '../../service/maintenance'
 import { APP_A, APP_B, APP_SOLO, createTestApp, type TestApp } from '../helpers/test-app'
 
 /** shop takes safe-mode pushes, mall plain ones, solo none. */
@@ -279,6 +281,24 @@ describe('idempotence', () => {
     expect(both.map((r) => r.delivered)).toEqual([true, true])
     expect(await userRow(p.id)).toBeUndefined()
     expect(await pushAudits(p.id)).toHaveLength(1)
+  })
+})
+
+describe('housekeeping', () => {
+  it('prunes the dedupe rows a week after their push', async () => {
+    await person('pruned-hu', '13355500001')
+    await push('user_info_modified', 'pruned-hu')
+    const rows = async () => (await t.db.select().from(wechatPushEvents)).length
+    expect(await rows()).toBeGreaterThan(0)
+    expect((await pruneExpired(t.deps)).wechatPushEvents).toBe(0)
+    t.clock.advance(8 * 86400)
+    try {
+      const pruned = await pruneExpired(t.deps)
+      expect(pruned.wechatPushEvents).toBeGreaterThan(0)
+      expect(await rows()).toBe(0)
+    } finally {
+      t.clock.advance(-8 * 86400)
+    }
   })
 })
 
