@@ -214,6 +214,20 @@ describe('the logger', () => {
     expect(lines[0]).not.toContain('13800138000')
   })
 
+  it("redacts a connection's push Token and EncodingAESKey wherever they are logged", async () => {
+    const { Writable } = await import('node:stream')
+    const { createLogger } = await import('../../service/log')
+    const lines: string[] = []
+    const logger = createLogger(
+      'info',
+      new Writable({ write: (c, _e, done) => (lines.push(String(c)), done()) }),
+    )
+    const secrets = { pushToken: 'pushTokenValue123', encodingAesKey: 'k'.repeat(43) }
+    logger.info({ ...secrets, connection: { id: 'shop', ...secrets } }, 'a careless line')
+    expect(lines[0]).toContain('shop')
+    for (const secret of Object.values(secrets)) expect(lines[0]).not.toContain(secret)
+  })
+
   it('reads the QR login settings of a connection and refuses malformed ones', () => {
     const connection = { id: 'shop', appId: 'wx0123456789abcdef', appSecret: 's' }
     const c = loadConfig({
