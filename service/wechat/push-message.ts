@@ -141,8 +141,8 @@ function interpret(connection: Connection, f: Record<string, unknown>): Push {
     )
   const openid = str(f.OpenID)
   if (!/^[A-Za-z0-9_-]{1,128}$/.test(openid)) throw invalid('OpenID is missing or malformed.')
-  const createTime = Number(str(f.CreateTime))
-  if (!Number.isSafeInteger(createTime) || createTime < 0)
+  const createTime = str(f.CreateTime)
+  if (!/^\d{1,15}$/.test(createTime))
     throw invalid('CreateTime is missing or not a whole number of seconds.')
   // One code in WeChat's examples; read a comma-separated list too, since deleting more is the safe error.
   const revokeInfo = str(f.RevokeInfo)
@@ -151,6 +151,11 @@ function interpret(connection: Connection, f: Record<string, unknown>): Push {
     .filter(Boolean)
   return {
     kind: 'authorization',
-    change: { event: event as AuthorizationEvent, openid, createTime, revokeInfo },
+    change: {
+      event: event as AuthorizationEvent,
+      openid,
+      createTime: Number(createTime),
+      revokeInfo,
+    },
   }
 }

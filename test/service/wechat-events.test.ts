@@ -387,6 +387,9 @@ describe('refused pushes change nothing', () => {
       '<xml><Event><![CDATA[user_info_modified]]></Event><Event>again</Event></xml>',
       '<xml><MsgType>event</MsgType><Event>user_info_modified</Event><CreateTime>soon</CreateTime><OpenID>o1</OpenID></xml>',
       '{"MsgType":"event","Event":"user_authorization_cancellation","CreateTime":1}',
+      '{"MsgType":"event","Event":"user_authorization_cancellation","OpenID":"o1"}',
+      '{"MsgType":"event","Event":"user_info_modified","OpenID":"o1","CreateTime":-5}',
+      '{"MsgType":"event","Event":"user_info_modified","OpenID":"o1","CreateTime":1.5}',
       '[1,2]',
       'success',
     ]
