@@ -103,14 +103,10 @@ export function signedPush(o: PushOptions, nowMs: number) {
   return { query, message, body: serialize(o.format, outer) }
 }
 
-async function post(url: string, body: string, format: PushOptions['format'], timeoutMs: number) {
+/** One HTTP call as WeChat makes it; no answer in time (or none at all) is status 0. */
+async function send(url: string, init: RequestInit, timeoutMs: number): Promise<Attempt> {
   try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': format === 'json' ? 'application/json' : 'text/xml' },
-      body,
-      signal: AbortSignal.timeout(timeoutMs),
-    })
+    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) })
     return { status: res.status, body: await res.text() }
   } catch (err) {
     return { status: 0, body: String((err as Error).name) }
@@ -123,7 +119,8 @@ export async function deliverPush(o: PushOptions, nowMs: number) {
   const target = `${o.url}${o.url.includes('?') ? '&' : '?'}${query}`
   const attempts: Attempt[] = []
   for (let i = 0; i <= o.retries; i++) {
-    const answer = await post(target, body, o.format, o.timeoutMs)
+    const headers = { 'content-type': o.format === 'json' ? 'application/json' : 'text/xml' }
+    const answer = await send(target, { method: 'POST', headers, body }, o.timeoutMs)
     attempts.push(answer)
     if (answer.status === 200 && ['success', ''].includes(answer.body.trim()))
       return { delivered: true, attempts, message }
@@ -145,9 +142,6 @@ export async function verifyPushUrl(
     timestamp,
     nonce,
   })
-  const res = await fetch(`${o.url}${o.url.includes('?') ? '&' : '?'}${query}`, {
-    signal: AbortSignal.timeout(o.timeoutMs),
-  })
-  const body = await res.text()
-  return { verified: res.status === 200 && body === echostr, status: res.status, body, echostr }
+  const answer = await send(`${o.url}${o.url.includes('?') ? '&' : '?'}${query}`, {}, o.timeoutMs)
+  return { verified: answer.status === 200 && answer.body === echostr, ...answer, echostr }
 }

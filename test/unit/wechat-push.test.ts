@@ -1,5 +1,7 @@
 // Message-push crypto against WeChat's published vectors (the WXBizMsgCrypt samples' encryption vector, the
 // handshake and plain-push signatures of the message-push pages), and the strict XML reader.
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import {
   decryptPush,
@@ -8,7 +10,7 @@ import {
   signatureMatches,
 } from '../../service/wechat/push-crypto'
 import { parsePushXml, PushXmlError } from '../../service/wechat/push-xml'
-import { encryptPush } from '../../simulator/push'
+import { deliverPush, encryptPush } from '../../simulator/push'
 
 /** WeChat's WXBizMsgCrypt samples (C++, Java, PHP, Python, C#; https://wximg.gtimg.com/shake_tv/mpwiki/cryptoDemo.zip). */
 const vector = {
@@ -148,5 +150,49 @@ describe('parsePushXml', () => {
     expect(Object.getPrototypeOf(fields)).toBeNull()
     expect(Object.keys(fields)).toEqual(['__proto__'])
     expect(fields['__proto__']).toBe('1')
+  })
+})
+
+describe("the simulator's push", () => {
+  it('retries, as WeChat does, until the answer is success; a dead URL is status 0', async () => {
+    const answers = [
+      [500, 'oops'],
+      [200, 'not yet'],
+      [200, 'success'],
+    ] as const
+    const seen: string[] = []
+    const server = createServer((req, res) => {
+      let body = ''
+      req.on('data', (chunk) => (body += chunk))
+      req.on('end', () => {
+        seen.push(`${req.url} ${body}`)
+        const [status, text] = answers[seen.length - 1]!
+        res.writeHead(status).end(text)
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/push`
+    const options = {
+      url,
+      token: 'tok123',
+      mode: 'plain' as const,
+      format: 'json' as const,
+      appId: 'wx00000000000000a1',
+      event: 'user_info_modified',
+      user: 'alice',
+      retries: 3,
+      timeoutMs: 2000,
+    }
+    try {
+      const result = await deliverPush(options, Date.now())
+      expect(result.delivered).toBe(true)
+      expect(result.attempts.map((a) => a.status)).toEqual([500, 200, 200])
+      // Every retry is the same push: the same query (signature, timestamp, nonce) and body.
+      expect(new Set(seen).size).toBe(1)
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
+    const dead = await deliverPush({ ...options, retries: 1 }, Date.now())
+    expect(dead).toMatchObject({ delivered: false, attempts: [{ status: 0 }, { status: 0 }] })
   })
 })
