@@ -77,7 +77,8 @@ describe.runIf(usePostgres())('the lock order of account writers', () => {
 
   /**
    * One person: a first login, a round of concurrent logins, one with WeChat withdrawing the phone, then a
-   * round with the deletion and WeChat's cancellation too.
+   * round with the deletion too: by an operator for every other person, by WeChat's cancellation push for
+   * the rest (one deleter per person, as before: two would delete the account a login's retries land on).
    */
   async function interleave(i: number) {
     const person = `lock-${i}`
@@ -86,11 +87,13 @@ describe.runIf(usePostgres())('the lock order of account writers', () => {
     answers.push(...(await Promise.all(await logins(person))))
     const revoke = push(person, 'user_authorization_revoke', '8')
     answers.push(...(await Promise.all([...(await logins(person)), revoke])))
-    const deletion = t.request('DELETE', `/v1/admin/users/${first.json.user.id}`, undefined, {
-      authorization: `Bearer ${adminKey}`,
-    })
-    const cancellation = push(person, 'user_authorization_cancellation')
-    answers.push(...(await Promise.all([...(await logins(person)), deletion, cancellation])))
+    const deletion =
+      i % 2 === 0
+        ? t.request('DELETE', `/v1/admin/users/${first.json.user.id}`, undefined, {
+            authorization: `Bearer ${adminKey}`,
+          })
+        : push(person, 'user_authorization_cancellation')
+    answers.push(...(await Promise.all([...(await logins(person)), deletion])))
     return answers.map((a) => (a.status < 300 ? a.status : `${a.status} ${a.json?.error?.code}`))
   }
 
