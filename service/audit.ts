@@ -25,6 +25,7 @@ export type AuditType =
   | 'qr_login.cancelled'
   | 'qr_login.refused'
   | 'wechat.push'
+  | 'webhook_delivery.retried'
 
 export interface AuditEvent {
   type: AuditType

@@ -146,6 +146,7 @@ describe('pruning', () => {
       sessions: 0,
       auditEvents: 0,
       legacyPhoneFailures: 0,
+      webhookDeliveries: 0,
       wechatPushEvents: 0,
     })
 

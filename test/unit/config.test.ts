@@ -1,19 +1,12 @@
 // loadConfig(env): defaults, the two ways to configure connections, and one message naming every problem.
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../../service/config'
+import { loadConfig } from '../../service/config'
+import { configProblems } from '../helpers/config-problems'
 
 const key = Buffer.alloc(32, 1).toString('base64')
 const single = { WECHAT_APP_ID: 'wx0123456789abcdef', WECHAT_APP_SECRET: 's'.repeat(32) }
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env)
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems
-    throw err
-  }
-  throw new Error('expected a ConfigError')
-}
+const problems = configProblems
 
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
