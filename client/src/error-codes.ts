@@ -34,6 +34,7 @@ export type ServerErrorCode =
   | 'user_not_found'
   | 'qr_login_not_found'
   | 'wechat_push_disabled'
+  | 'webhook_delivery_not_found'
   | 'method_not_allowed'
   | 'phone_taken'
   | 'qr_login_taken'
