@@ -41,6 +41,7 @@ export type ServerErrorCode =
   | 'qr_login_not_scanned'
   | 'qr_login_cancelled'
   | 'qr_login_used'
+  | 'webhook_delivery_not_failed'
   | 'qr_login_expired'
   | 'rate_limited'
   | 'wechat_rate_limited'
