@@ -201,7 +201,8 @@ describe('the secret guard of the test harness', () => {
 })
 
 describe('the logger', () => {
-  it('logs a failed query with its SQL but without its parameters', async () => {
+  /** The service's logger, writing its lines into `lines`. */
+  async function capturedLogger() {
     const { Writable } = await import('node:stream')
     const { createLogger } = await import('../../service/log')
     const lines: string[] = []
@@ -209,6 +210,11 @@ describe('the logger', () => {
       'info',
       new Writable({ write: (c, _e, done) => (lines.push(String(c)), done()) }),
     )
+    return { lines, logger }
+  }
+
+  it('logs a failed query with its SQL but without its parameters', async () => {
+    const { lines, logger } = await capturedLogger()
     const cause = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
     const err = Object.assign(
       new Error('Failed query: update users set phone = $1\nparams: +8613800138000,x', { cause }),
@@ -221,13 +227,7 @@ describe('the logger', () => {
   })
 
   it("redacts a connection's push Token and EncodingAESKey wherever they are logged", async () => {
-    const { Writable } = await import('node:stream')
-    const { createLogger } = await import('../../service/log')
-    const lines: string[] = []
-    const logger = createLogger(
-      'info',
-      new Writable({ write: (c, _e, done) => (lines.push(String(c)), done()) }),
-    )
+    const { lines, logger } = await capturedLogger()
     const secrets = { pushToken: 'pushTokenValue123', encodingAesKey: 'k'.repeat(43) }
     logger.info({ ...secrets, connection: { id: 'shop', ...secrets } }, 'a careless line')
     expect(lines[0]).toContain('shop')
