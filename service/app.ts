@@ -20,6 +20,7 @@ import { openApiRoutes } from './routes/openapi'
 import { phoneRoutes } from './routes/phone'
 import { qrLoginRoutes } from './routes/qr-logins'
 import { tokenRoutes } from './routes/tokens'
+import { wechatEventRoutes } from './routes/wechat-events'
 import { wellKnownRoutes } from './routes/well-known'
 
 export const MAX_BODY_BYTES = 16 * 1024
@@ -75,6 +76,7 @@ export function createApp(
   }
   app.route('/', phoneRoutes(deps))
   app.route('/', qrLoginRoutes(deps))
+  app.route('/', wechatEventRoutes(deps))
   // Authing's routes write their own errors (HTTP 200 envelopes), the limiter's 429 included.
   app.route('/', compatRoutes(deps, { login: limited, graphql: graphqlLimited }))
   if (options.pages) app.route('/', options.pages)

@@ -24,6 +24,7 @@ export type AuditType =
   | 'qr_login.confirmed'
   | 'qr_login.cancelled'
   | 'qr_login.refused'
+  | 'wechat.push'
   | 'webhook_delivery.retried'
   | 'console.signed_in'
   | 'console.sign_in_refused'
