@@ -16,6 +16,7 @@ import { createAccessTokens } from './tokens/access-token'
 import { createKeyStore } from './tokens/signing-keys'
 import { createWeChatAccessTokens } from './wechat/access-tokens'
 import { createWeChatClient } from './wechat/client'
+import { createRecentWeChatErrors, recordingErrors } from './wechat/recent-errors'
 import { syncWebhookEndpoints } from './webhooks/endpoints'
 import { startWebhookWorker } from './webhooks/worker'
 
@@ -79,16 +80,22 @@ export async function bootstrap(config: Config, options: BootstrapOptions): Prom
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
   })
   await keys.current()
-  const wechat = createWeChatClient({
-    baseUrl: config.wechatApiBaseUrl,
-    timeoutMs: config.wechatTimeoutMs,
-    logger,
-  })
+  const wechatErrors = createRecentWeChatErrors()
+  const wechat = recordingErrors(
+    createWeChatClient({
+      baseUrl: config.wechatApiBaseUrl,
+      timeoutMs: config.wechatTimeoutMs,
+      logger,
+    }),
+    wechatErrors,
+    now,
+  )
   const deps: Deps = {
     config,
     db: database.db,
     dbKind: database.kind,
     wechat,
+    wechatErrors,
     wechatTokens: createWeChatAccessTokens({ db: database.db, sealer, wechat, now, logger }),
     sealer,
     keys,

@@ -23,6 +23,7 @@ export const errorStatus = {
   poll_token_invalid: 401,
   wechat_push_signature_invalid: 401,
   user_blocked: 403,
+  csrf_invalid: 403,
   signup_disabled: 403,
   wechat_user_blocked: 403,
   origin_not_allowed: 403,

@@ -23,6 +23,7 @@ export type ServerErrorCode =
   | 'poll_token_invalid'
   | 'wechat_push_signature_invalid'
   | 'user_blocked'
+  | 'csrf_invalid'
   | 'signup_disabled'
   | 'wechat_user_blocked'
   | 'origin_not_allowed'

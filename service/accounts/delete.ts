@@ -12,10 +12,10 @@ import { AppError } from '../errors'
 
 export interface DeleteActor {
   /**
-   * Who asked: the user themselves, an operator through the admin API, or WeChat, telling that the person
-   * deleted their WeChat account (user_authorization_cancellation).
+   * Who asked: the user themselves, an operator through the admin API or the admin console, or WeChat,
+   * telling that the person deleted their WeChat account (user_authorization_cancellation).
    */
-  by: 'self' | 'admin' | 'wechat'
+  by: 'self' | 'admin' | 'console' | 'wechat'
   /** The connection of the session that asked, when the user did; the pushing connection for WeChat. */
   connection?: string | null
 }

@@ -1,7 +1,7 @@
 // The webhook outbox for the admin API: deliveries newest first, by status, paged by their sequence; and
 // retrying a failed one, which makes it due at once with the whole retry schedule ahead of it again.
 import { and, desc, eq, lt, type SQL } from 'drizzle-orm'
-import { recordAudit } from '../audit'
+import { recordAudit, type AdminActor } from '../audit'
 import type { Db } from '../db/client'
 import { webhookDeliveries, webhookEndpoints } from '../db/schema'
 import type { Deps } from '../deps'
@@ -61,7 +61,7 @@ export async function listWebhookDeliveries(db: Db, q: DeliveryQuery) {
 export async function retryWebhookDelivery(
   deps: Pick<Deps, 'db' | 'now'>,
   id: string,
-  ctx: { ip?: string | null },
+  ctx: { ip?: string | null; actor?: AdminActor },
 ) {
   const now = deps.now()
   return deps.db.transaction(async (tx) => {
@@ -82,7 +82,12 @@ export async function retryWebhookDelivery(
       .where(eq(webhookDeliveries.id, id))
     await recordAudit(
       tx,
-      { type: 'webhook_delivery.retried', userId: row.userId, ip: ctx.ip, detail: { id } },
+      {
+        type: 'webhook_delivery.retried',
+        userId: row.userId,
+        ip: ctx.ip,
+        detail: { id, actor: ctx.actor ?? 'admin' },
+      },
       now,
     )
     const [after] = await select(tx).where(eq(webhookDeliveries.id, id))

@@ -271,6 +271,15 @@ export const routeDocs: RouteDoc[] = [
     errors: ['user_not_found'],
   },
   {
+    method: 'post',
+    path: '/v1/admin/users/{id}/sessions/revoke',
+    tag: 'Admin',
+    auth: 'admin',
+    summary: 'Ends every live session of a user (who is not blocked and can log in again)',
+    ok: [200, '`{sessionsRevoked}`'],
+    errors: ['user_not_found'],
+  },
+  {
     method: 'get',
     path: '/v1/admin/audit-events',
     tag: 'Admin',
