@@ -35,6 +35,7 @@ export const errorStatus = {
   qr_login_not_scanned: 409,
   qr_login_cancelled: 409,
   qr_login_used: 409,
+  import_conflict: 409,
   qr_login_expired: 410,
   rate_limited: 429,
   wechat_rate_limited: 429,

@@ -9,6 +9,7 @@ import { DEFAULT_LIMIT, MAX_LIMIT } from '../admin/cursor'
 import { searchUsers } from '../admin/search-users'
 import { readUser } from '../admin/user-detail'
 import { setUserStatus } from '../admin/user-status'
+import { importUsers, MAX_IMPORT_BYTES } from '../accounts/import/run'
 import { recordAudit } from '../audit'
 import { safeEqual } from '../crypto/random'
 import { findConnection, type Deps } from '../deps'
@@ -61,6 +62,9 @@ function readQuery<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
   })
 }
 
+/** The one route whose body is streamed, with limits of its own instead of the 16 KiB of the others. */
+export const IMPORT_PATH = '/v1/admin/users/import'
+
 export function adminRoutes(deps: Deps, key: string) {
   const appIds = deps.config.connections.map((c) => c.appId)
   const audit = (c: Context, event: Parameters<typeof recordAudit>[1]) =>
@@ -83,6 +87,19 @@ export function adminRoutes(deps: Deps, key: string) {
     .delete('/v1/admin/users/:id', async (c) => {
       await deleteUser(deps, c.req.param('id'), { by: 'admin' })
       return c.body(null, 204)
+    })
+    .post(IMPORT_PATH, async (c) => {
+      const type = c.req.header('content-type')
+      if (type && !/^application\/(x-ndjson|jsonl)\b/i.test(type))
+        throw new AppError('unsupported_media_type', 'Send the users as application/x-ndjson.')
+      if (Number(c.req.header('content-length') ?? 0) > MAX_IMPORT_BYTES)
+        throw new AppError(
+          'payload_too_large',
+          `An import request is at most ${MAX_IMPORT_BYTES / 1024 / 1024} MiB; send the file in parts (npm run import does).`,
+        )
+      // Read as it arrives (never c.req.text()): memory stays bounded whatever the size.
+      const body = (c.req.raw.body ?? []) as AsyncIterable<Uint8Array>
+      return c.json(await importUsers(deps, body, { ip: clientIp(c), actor: 'admin' }))
     })
     .get('/v1/admin/audit-events', async (c) =>
       c.json(await listAuditEvents(deps.db, readQuery(c, auditQuery))),

@@ -3,6 +3,7 @@ import { eq, sql } from 'drizzle-orm'
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { deleteUser } from '../accounts/delete'
+import { profileFields } from '../accounts/profile'
 import { publicUser } from '../accounts/users'
 import type { Db } from '../db/client'
 import { users, wechatIdentities } from '../db/schema'
@@ -12,18 +13,8 @@ import { bearer } from '../http/bearer'
 import { readJson } from '../http/body'
 import type { AppEnv } from '../http/context'
 
-export const genders = ['male', 'female', 'unknown'] as const
-
 export const profilePatch = z
-  .strictObject({
-    nickname: z.string().trim().min(1).max(64).nullable(),
-    avatar: z
-      .string()
-      .max(1024)
-      .refine((v) => URL.canParse(v) && new URL(v).protocol === 'https:', 'must be an https URL')
-      .nullable(),
-    gender: z.enum(genders),
-  })
+  .strictObject(profileFields)
   .partial()
   .refine((p) => Object.keys(p).length > 0, 'send at least one of nickname, avatar, gender')
 
