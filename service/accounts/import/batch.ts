@@ -7,6 +7,7 @@ import { hasErrorCode, isUniqueViolation, toAppError } from '../../db/errors'
 import { personLockKey } from '../../db/locks'
 import type { Deps } from '../../deps'
 import type { ImportUser, LineError } from './line'
+import type { Db } from '../../db/client'
 import { findIdentities, findUsers, lockKeys, type BatchKeys } from './lookup'
 import { BatchState, type Outcome, type ResolvedLine } from './resolve'
 import { writeBatch } from './write'
@@ -77,45 +78,60 @@ async function runLines(deps: ImportDeps, lines: ResolvedLine[]): Promise<(Outco
 
 async function attemptBatch(deps: ImportDeps, lines: ResolvedLine[]) {
   const keys = keysOf(lines)
-  // The phones the batch may take or give up: its own, and those the accounts it matches hold now.
-  const before = await findUsers(
-    deps.db,
-    keys,
-    (await findIdentities(deps.db, keys)).map((i) => i.userId),
-    false,
-  )
-  const phones = new Set([...keys.phones, ...before.flatMap((u) => (u.phone ? [u.phone] : []))])
-  const persons = lines.flatMap((l) =>
-    l.identities.flatMap((i) => [
-      personLockKey(i.appid, { openid: i.openid }),
-      ...(i.unionid ? [personLockKey(i.appid, i)] : []),
-    ]),
-  )
+  // A first pass over the rows as they are, without locks: a batch with nothing to write (a rerun) ends
+  // here, and one with writes learns which phones and persons it will touch, to lock just those.
+  const planned = new BatchState(await find(deps.db, keys, false), deps.randomId)
+  const planOutcomes = lines.map((l) => planned.apply(l))
+  const plan = lockPlan(planned)
+  if (plan.phones.size === 0 && plan.persons.size === 0 && !planned.hasWrites()) return planOutcomes
   const now = deps.now()
   return deps.db.transaction(async (tx) => {
     await lockKeys(
       tx,
-      [...phones].map((p) => `phone:${p}`),
+      [...plan.phones].map((p) => `phone:${p}`),
     )
-    await lockKeys(tx, persons)
-    const identities = await findIdentities(tx, keys)
-    const users = await findUsers(
-      tx,
-      keys,
-      identities.map((i) => i.userId),
-      true,
-    )
-    const locked = new Set(users.map((u) => u.id))
-    if (
-      identities.some((i) => !locked.has(i.userId)) ||
-      users.some((u) => u.phone !== null && !phones.has(u.phone))
-    )
-      throw new StaleRead()
-    const state = new BatchState({ users, identities }, deps.randomId)
+    await lockKeys(tx, [...plan.persons])
+    const state = new BatchState(await find(tx, keys, true), deps.randomId)
     const outcomes = lines.map((l) => state.apply(l))
+    // Rows changed between the two passes so that this one writes a phone or links a person it did not
+    // lock: start again from what is there now.
+    const need = lockPlan(state)
+    if ([...need.phones].some((p) => !plan.phones.has(p))) throw new StaleRead()
+    if ([...need.persons].some((k) => !plan.persons.has(k))) throw new StaleRead()
     await writeBatch(tx, state, now)
     return outcomes
   })
+}
+
+/** The users and identities the batch's keys lead to; `lock`: the users rows locked, in id order. */
+async function find(db: Db, keys: BatchKeys, lock: boolean) {
+  const identities = await findIdentities(db, keys)
+  const users = await findUsers(
+    db,
+    keys,
+    identities.map((i) => i.userId),
+    lock,
+  )
+  // An identity whose user was deleted after it was read: the batch starts again.
+  const found = new Set(users.map((u) => u.id))
+  if (lock && identities.some((i) => !found.has(i.userId))) throw new StaleRead()
+  return { users, identities }
+}
+
+/**
+ * The advisory locks a batch's writes need (db/locks.ts): every phone it gives or takes away, and the
+ * person (`u:<unionid>`) of every identity it adds or gives a unionid, which a first login in another Mini
+ * Program of the developer account locks before looking for that person.
+ */
+function lockPlan(state: BatchState) {
+  const phones = new Set<string>()
+  for (const u of state.users.values())
+    for (const p of [u.phone, u.phoneBefore]) if (u.dirty && p) phones.add(p)
+  const persons = new Set<string>()
+  for (const i of state.identities.values())
+    if ((i.isNew || i.unionDirty) && i.unionid !== null)
+      persons.add(personLockKey(i.appid, { openid: i.openid, unionid: i.unionid }))
+  return { phones, persons }
 }
 
 function keysOf(lines: ResolvedLine[]): BatchKeys {

@@ -8,6 +8,8 @@ import type { FoundIdentity, FoundUser } from './lookup'
 export interface UserState extends FoundUser {
   isNew: boolean
   dirty: boolean
+  /** The phone as the database holds it, when a line changed it. */
+  phoneBefore: string | null
 }
 export interface IdentityState extends FoundIdentity {
   connection?: string
@@ -40,7 +42,8 @@ export class BatchState {
     found: { users: FoundUser[]; identities: FoundIdentity[] },
     private randomId: () => string,
   ) {
-    for (const u of found.users) this.addUser({ ...u, isNew: false, dirty: false })
+    for (const u of found.users)
+      this.addUser({ ...u, isNew: false, dirty: false, phoneBefore: u.phone })
     for (const i of found.identities) this.addIdentity({ ...i, isNew: false, unionDirty: false })
   }
 
@@ -132,6 +135,13 @@ export class BatchState {
     return changed ? 'updated' : 'skipped'
   }
 
+  /** Whether the lines changed anything to write. */
+  hasWrites(): boolean {
+    for (const u of this.users.values()) if (u.isNew || u.dirty) return true
+    for (const i of this.identities.values()) if (i.isNew || i.unionDirty) return true
+    return false
+  }
+
   private createUser(): UserState {
     const u: UserState = {
       id: this.randomId(),
@@ -142,6 +152,7 @@ export class BatchState {
       gender: 'unknown',
       isNew: true,
       dirty: false,
+      phoneBefore: null,
     }
     this.addUser(u)
     return u

@@ -39,18 +39,28 @@ export async function importUsers(
   // A batch's errors are reported in line order, those found while reading with those found writing.
   let found: LineError[] = []
   let batch: BatchItem[] = []
-  const flush = async () => {
-    const items = batch
-    batch = []
-    for (const outcome of await importBatch(deps, items)) {
+  const record = (outcomes: Awaited<ReturnType<typeof importBatch>>, errors: LineError[]) => {
+    for (const outcome of outcomes) {
       if (typeof outcome === 'string') report[outcome]++
-      else found.push(outcome)
+      else errors.push(outcome)
     }
-    for (const e of found.sort((a, b) => a.line - b.line)) {
+    for (const e of errors.sort((a, b) => a.line - b.line)) {
       report.errorCount++
       if (report.errors.length < MAX_REPORTED_ERRORS) report.errors.push(e)
     }
+  }
+  // One batch is written while the next is read and checked: the service's CPU and the database's overlap.
+  // Batches still commit in file order, each after the one before.
+  let writing: Promise<void> = Promise.resolve()
+  const flush = async () => {
+    const items = batch
+    const errors = found
+    batch = []
     found = []
+    await writing
+    const next = importBatch(deps, items).then((outcomes) => record(outcomes, errors))
+    next.catch(() => {}) // awaited by the next flush; not an unhandled rejection meanwhile
+    writing = next
   }
   const fail = (e: LineError) => found.push(e)
   let finished = false
@@ -75,9 +85,11 @@ export async function importUsers(
       if (batch.length >= BATCH_LINES || found.length >= BATCH_LINES) await flush()
     }
     await flush()
+    await writing
     finished = true
     return report
   } finally {
+    await writing.catch(() => {})
     // Written also when the run stops half-way (a body too large, a lost database): the batches before
     // the stop are committed, and the log says so.
     const { errors: _list, ...counts } = report
