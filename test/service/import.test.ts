@@ -118,7 +118,11 @@ describe('importing users', () => {
         long,
         { nickname: 'no key at all' },
         { externalId: 'bad-avatar', avatar: 'http://insecure.example.com/a.png' },
-        { externalId: 'bad-ok-2', identities: [identity('imp-bad')] },
+        {
+          externalId: 'bad-ok-2',
+          phone: null,
+          identities: [{ ...identity('imp-bad'), unionid: null }],
+        },
       ]),
     )
     expect(res.status).toBe(200)

@@ -28,17 +28,21 @@ const phone = z
     'must be E.164 (+8613800138000) or an 11-digit mobile',
   )
 
+/** null as absent: what `json_build_object` and most exports write for an empty column. */
+const absentIfNull = <S extends z.ZodType>(schema: S) =>
+  z.preprocess((v) => (v === null ? undefined : v), schema.optional())
+
 export const importIdentity = z.strictObject({
   connection: text(64),
   openid: wechatId,
-  unionid: wechatId.optional(),
+  unionid: absentIfNull(wechatId),
 })
 
 export const importLine = z
   .strictObject({
     /** The user's id in the old system; a number (an SQL id) is kept as its decimal text. */
-    externalId: z.union([text(128), z.number().int().transform(String)]).optional(),
-    phone: phone.optional(),
+    externalId: absentIfNull(z.union([text(128), z.number().int().transform(String)])),
+    phone: absentIfNull(phone),
     ...z.strictObject(profileFields).partial().shape,
     identities: z.array(importIdentity).max(20).default([]),
   })
