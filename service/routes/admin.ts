@@ -38,6 +38,7 @@ const page = {
 const lookup = z.string().min(1).max(128).optional()
 export const usersQuery = z.strictObject({
   phone: z.string().min(1).max(32).optional(),
+  externalId: lookup,
   openid: lookup,
   unionid: lookup,
   nickname: z.string().min(1).max(64).optional(),

@@ -67,6 +67,12 @@ describe('importing users', () => {
     const ann = (await byExternal('run-1'))!
     expect(ann).toMatchObject({ phone: '+8613900000001', nickname: 'Ann', loginCount: 0 })
     const bo = (await byExternal('run-2'))!
+    const found = await t.request('GET', '/v1/admin/users?externalId=run-2', undefined, {
+      authorization: `Bearer ${ADMIN_KEY}`,
+    })
+    expect(
+      found.json.users.map((u: { id: string; externalId: string }) => [u.id, u.externalId]),
+    ).toEqual([[bo.id, 'run-2']])
     const third = (await t.db.select().from(users).where(eq(users.phone, '+8613900000003')))[0]!
     expect(third.avatar).toBe('https://cdn.example.com/c.png')
     const ids = [ann.id, bo.id, third.id]
