@@ -1,6 +1,6 @@
 // Our user in the shape of Authing's `User`: the fields authing-js-sdk's documents select, null where we
 // keep no such value. `photo` is our avatar; `phone` is the national number for +86, as Authing shows it.
-import type { Me } from './native'
+import type { Profile } from '../accounts/profile'
 
 /** Authing's gender letters; ours are the words. */
 export const toAuthingGender: Record<string, string> = { male: 'M', female: 'F', unknown: 'U' }
@@ -45,11 +45,10 @@ const absent = [
   'city',
   'province',
   'country',
-  'externalId',
 ] as const
 
 /** `connection` picks the identity shown as the user's openid/unionid (the one the token was issued for). */
-export function authingUser(me: Me, connection: string, issued?: IssuedToken) {
+export function authingUser(me: Profile, connection: string, issued?: IssuedToken) {
   const identity = me.identities.find((i) => i.connection === connection) ?? me.identities[0]
   return {
     ...Object.fromEntries(absent.map((field) => [field, null])),
@@ -71,6 +70,8 @@ export function authingUser(me: Me, connection: string, issued?: IssuedToken) {
       provider: 'wechat:miniprogram',
       userPoolId: null,
     })),
+    // The id the user had before it was imported (for a user pool moved from Authing, its Authing id).
+    externalId: me.externalId,
     nickname: me.nickname,
     photo: me.avatar,
     gender: toAuthingGender[me.gender] ?? 'U',
