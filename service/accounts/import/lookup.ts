@@ -32,21 +32,15 @@ export interface FoundIdentity {
 
 const texts = (values: string[]) => sql`${sql.param(values)}::text[]`
 
-// Each key is looked up on its own, through the index (LATERAL ... OFFSET 0 keeps the planner from
-// hash-joining the batch's keys against a whole table: while an import fills a table its statistics lag,
-// and the seq scans it then chose grew with every batch).
-
 /** The identities with one of the lines' (appid, openid) pairs, or one of their unionids. */
 export async function findIdentities(db: Db, k: BatchKeys): Promise<FoundIdentity[]> {
   const rows = await db.execute(sql`
     SELECT i.id, i.user_id, i.appid, i.openid, i.unionid
     FROM unnest(${texts(k.appids)}, ${texts(k.openids)}) AS k(appid, openid)
-    CROSS JOIN LATERAL (SELECT * FROM wechat_identities w
-      WHERE w.appid = k.appid AND w.openid = k.openid OFFSET 0) AS i
+    JOIN wechat_identities i ON i.appid = k.appid AND i.openid = k.openid
     UNION
     SELECT i.id, i.user_id, i.appid, i.openid, i.unionid
-    FROM unnest(${texts(k.unionids)}) AS k(unionid)
-    CROSS JOIN LATERAL (SELECT * FROM wechat_identities w WHERE w.unionid = k.unionid OFFSET 0) AS i`)
+    FROM wechat_identities i WHERE i.unionid = ANY(${texts(k.unionids)})`)
   return rowsOf(rows).map((r) => ({
     id: r.id!,
     userId: r.user_id!,
@@ -67,20 +61,10 @@ export async function findUsers(
   lock: boolean,
 ): Promise<FoundUser[]> {
   const rows = await db.execute(sql`
-    SELECT u.id, u.external_id, u.phone, u.nickname, u.avatar, u.gender
-    FROM (
-      SELECT x.id FROM unnest(${texts(k.externalIds)}) AS k(v)
-        CROSS JOIN LATERAL (SELECT id FROM users WHERE external_id = k.v OFFSET 0) AS x
-      UNION
-      SELECT x.id FROM unnest(${texts(k.phones)}) AS k(v)
-        CROSS JOIN LATERAL (SELECT id FROM users WHERE phone = k.v OFFSET 0) AS x
-      UNION
-      SELECT unnest(${texts(ids)})
-      ORDER BY 1
-    ) AS k
-    CROSS JOIN LATERAL (SELECT * FROM users WHERE users.id = k.id OFFSET 0
-      ${lock ? sql`FOR UPDATE` : sql``}) AS u
-    ORDER BY u.id`)
+    SELECT id, external_id, phone, nickname, avatar, gender FROM users
+    WHERE external_id = ANY(${texts(k.externalIds)}) OR phone = ANY(${texts(k.phones)})
+      OR id = ANY(${texts(ids)})
+    ORDER BY id ${lock ? sql`FOR UPDATE` : sql``}`)
   return rowsOf(rows).map((r) => ({
     id: r.id!,
     externalId: r.external_id ?? null,
