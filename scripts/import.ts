@@ -5,14 +5,12 @@
 import { createReadStream } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { sendInParts, type ImportTotals } from './import/parts'
+import { usageError } from './usage-error'
 
 const usage =
   'usage: ADMIN_API_KEY=… npm run import -- FILE [--url http://localhost:3000] [--lines-per-request 5000]'
 
-function fail(message: string): never {
-  console.error(`${message}\n${usage}`)
-  process.exit(2)
-}
+const fail: (message: string) => never = usageError(usage)
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -3,6 +3,7 @@
 // prepared plan) is the same for every batch.
 import { sql } from 'drizzle-orm'
 import type { Db } from '../../db/client'
+import type { UserRow } from '../users'
 
 export interface BatchKeys {
   externalIds: string[]
@@ -13,14 +14,10 @@ export interface BatchKeys {
   unionids: string[]
 }
 
-export interface FoundUser {
-  id: string
-  externalId: string | null
-  phone: string | null
-  nickname: string | null
-  avatar: string | null
-  gender: string
-}
+export type FoundUser = Pick<
+  UserRow,
+  'id' | 'externalId' | 'phone' | 'nickname' | 'avatar' | 'gender'
+>
 
 export interface FoundIdentity {
   id: string
