@@ -1,6 +1,8 @@
 // loadConfig(env): the only reader of the environment. Collects every problem into one message and returns
 // a frozen, typed object. docs/configuration.md documents each key.
+import { createHash } from 'node:crypto'
 import { z } from 'zod'
+import { webhookEventTypes, type WebhookEndpoint } from './webhooks/types'
 
 export interface Connection {
   /** Stable identifier in URLs and tokens (`azp`): lowercase letters, digits and `-`, under 32 characters. */
@@ -56,6 +58,8 @@ export interface Config {
   readonly databaseUrl?: string
   /** DB_SSL_CA: a PEM file of the CA to trust for the database's TLS instead of Amazon RDS's bundle. */
   readonly databaseCaFile?: string
+  /** How long opening a database connection may take: long enough for a paused Aurora to resume. */
+  readonly databaseConnectTimeoutSeconds: number // DB_CONNECT_TIMEOUT, default 10
   readonly dataDir: string // DATA_DIR, default .data
   readonly wechatApiBaseUrl: string // WECHAT_API_BASE_URL, default https://api.weixin.qq.com
   readonly wechatTimeoutMs: number // WECHAT_TIMEOUT_MS, default 5000
@@ -71,6 +75,8 @@ export interface Config {
   readonly refreshReuseIntervalSeconds: number // REFRESH_REUSE_INTERVAL, default 10
   /** Audit events older than this are deleted; 0 keeps them forever. */
   readonly auditRetentionDays: number // AUDIT_RETENTION_DAYS, default 365
+  /** How often each instance prunes expired rows; each round wakes a database that pauses when idle. */
+  readonly maintenanceIntervalSeconds: number // MAINTENANCE_INTERVAL, default 3600
   readonly logLevel: string // LOG_LEVEL, default info
   /** Login and phone calls per client IP (IPv6: per /64) per minute, per instance; 0: no limit. */
   readonly rateLimitIpPerMinute: number // RATE_LIMIT_IP_PER_MINUTE, default 600
@@ -88,6 +94,12 @@ export interface Config {
   readonly clientAddress: ClientAddressSource
   readonly qrLoginTtlSeconds: number // QR_LOGIN_TTL, default 120: how long a web login's code lives
   readonly qrLoginIntervalSeconds: number // QR_LOGIN_INTERVAL, default 2: the web page's poll interval
+  /** WEBHOOKS: the customer's backends that receive user events (service/webhooks/); default none. */
+  readonly webhooks: readonly WebhookEndpoint[]
+  /** How long a webhook receiver has to answer before the attempt counts as failed. */
+  readonly webhookTimeoutMs: number // WEBHOOK_TIMEOUT_MS, default 10000
+  /** How often each instance looks for due webhook deliveries: the delay before a new event is sent. */
+  readonly webhookPollMs: number // WEBHOOK_POLL_MS, default 1000
   readonly production: boolean // NODE_ENV === 'production'
 }
 
@@ -119,6 +131,24 @@ const connectionSchema = z.strictObject({
     .optional(),
   qrLoginEnvVersion: z.enum(['release', 'trial', 'develop']).default('release'),
   webOrigins: z.array(webOrigin).max(20).default([]),
+})
+
+const loopback = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])$/
+
+const webhookSchema = z.strictObject({
+  url: z.string().refine((v) => {
+    if (!URL.canParse(v)) return false
+    const u = new URL(v)
+    if (u.username || u.password) return false
+    return u.protocol === 'https:' || (u.protocol === 'http:' && loopback.test(u.hostname))
+  }, 'must be an https URL without credentials (http only for localhost and 127.0.0.1)'),
+  // Standard Webhooks: whsec_ and base64 of 24 to 64 random bytes.
+  secret: z.string().refine((v) => {
+    const raw = v.startsWith('whsec_') ? v.slice(6) : ''
+    const key = Buffer.from(raw, 'base64')
+    return /^[A-Za-z0-9+/]+={0,2}$/.test(raw) && key.length >= 24 && key.length <= 64
+  }, 'must be whsec_ followed by base64 of 24 to 64 random bytes (whsec_$(openssl rand -base64 32))'),
+  events: z.array(z.enum(webhookEventTypes)).min(1).optional(),
 })
 
 type Env = Record<string, string | undefined>
@@ -233,6 +263,34 @@ function readConnections(env: Env, p: Problems): Connection[] {
   return connections
 }
 
+function readWebhooks(env: Env, p: Problems): WebhookEndpoint[] {
+  if (!env.WEBHOOKS) return []
+  let raw: unknown
+  try {
+    raw = JSON.parse(env.WEBHOOKS)
+  } catch {
+    p.add('WEBHOOKS', 'is not valid JSON')
+    return []
+  }
+  if (!Array.isArray(raw)) {
+    p.add('WEBHOOKS', 'must be a JSON array of {url, secret, events?}')
+    return []
+  }
+  const endpoints: WebhookEndpoint[] = []
+  raw.forEach((item, i) => {
+    const result = webhookSchema.safeParse(item)
+    // The issue names the field, never its value: a secret must not reach the message.
+    if (!result.success) return describeIssues(`WEBHOOKS[${i}]`, result.error, p)
+    const { url, secret, events } = result.data
+    const id = `ep_${createHash('sha256').update(url).digest('hex').slice(0, 16)}`
+    if (endpoints.some((e) => e.id === id)) return p.add(`WEBHOOKS[${i}]`, 'repeats a url')
+    endpoints.push(
+      Object.freeze({ id, url, secret, ...(events && { events: [...new Set(events)] }) }),
+    )
+  })
+  return endpoints
+}
+
 function readDatabaseUrl(env: Env, p: Problems): string | undefined {
   if (env.DATABASE_URL) {
     if (!/^postgres(ql)?:\/\//.test(env.DATABASE_URL))
@@ -304,6 +362,7 @@ export function loadConfig(env: Env): Config {
     publicUrl,
     databaseUrl: readDatabaseUrl(env, p),
     databaseCaFile: env.DB_SSL_CA || undefined,
+    databaseConnectTimeoutSeconds: integer(env, 'DB_CONNECT_TIMEOUT', 10, 1, 120, p),
     dataDir: env.DATA_DIR || '.data',
     wechatApiBaseUrl,
     wechatTimeoutMs: integer(env, 'WECHAT_TIMEOUT_MS', 5000, 100, 60000, p),
@@ -315,6 +374,7 @@ export function loadConfig(env: Env): Config {
     sessionMaxLifetimeSeconds: integer(env, 'SESSION_MAX_LIFETIME', 2592000, 3600, 31536000, p),
     refreshReuseIntervalSeconds: integer(env, 'REFRESH_REUSE_INTERVAL', 10, 0, 60, p),
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 365, 0, 36500, p),
+    maintenanceIntervalSeconds: integer(env, 'MAINTENANCE_INTERVAL', 3600, 60, 604_800, p),
     logLevel: env.LOG_LEVEL || 'info',
     rateLimitIpPerMinute: integer(env, 'RATE_LIMIT_IP_PER_MINUTE', 600, 0, 1_000_000, p),
     rateLimitConnectionPerMinute: integer(
@@ -332,6 +392,9 @@ export function loadConfig(env: Env): Config {
     clientAddress: Object.freeze(readClientAddress(env, p)),
     qrLoginTtlSeconds: integer(env, 'QR_LOGIN_TTL', 120, 30, 600, p),
     qrLoginIntervalSeconds: integer(env, 'QR_LOGIN_INTERVAL', 2, 1, 10, p),
+    webhooks: readWebhooks(env, p),
+    webhookTimeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000, p),
+    webhookPollMs: integer(env, 'WEBHOOK_POLL_MS', 1000, 50, 60_000, p),
     production,
   }
   if (p.list.length) throw new ConfigError(p.list)

@@ -6,7 +6,7 @@ import { body as authingBody } from '../compat/rest'
 import { request as graphqlRequest } from '../compat/graphql'
 import type { ErrorCode } from '../errors'
 import { importLine } from '../accounts/import/line'
-import { auditQuery, statusBody, usersQuery } from '../routes/admin'
+import { auditQuery, deliveriesQuery, statusBody, usersQuery } from '../routes/admin'
 import { loginBody } from '../routes/login'
 import { bindBody, phoneBody } from '../routes/phone'
 import { qrLoginBody } from '../routes/qr-logins'
@@ -285,6 +285,25 @@ export const routeDocs: RouteDoc[] = [
     query: auditQuery,
     summary: 'The audit log, newest first, with a cursor',
     ok: [200, '`{events, nextCursor}`'],
+  },
+  {
+    method: 'get',
+    path: '/v1/admin/webhook-deliveries',
+    tag: 'Admin',
+    auth: 'admin',
+    query: deliveriesQuery,
+    summary:
+      'Webhook deliveries, newest first, by status (pending, delivered, failed), with a cursor',
+    ok: [200, '`{deliveries, nextCursor}`'],
+  },
+  {
+    method: 'post',
+    path: '/v1/admin/webhook-deliveries/{id}/retry',
+    tag: 'Admin',
+    auth: 'admin',
+    summary: 'Makes a failed delivery due now, with the whole retry schedule ahead of it again',
+    ok: [200, '`{delivery}`'],
+    errors: ['webhook_delivery_not_found', 'webhook_delivery_not_failed'],
   },
   {
     method: 'post',
