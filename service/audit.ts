@@ -26,6 +26,7 @@ export type AuditType =
   | 'qr_login.confirmed'
   | 'qr_login.cancelled'
   | 'qr_login.refused'
+  | 'wechat.push'
   | 'webhook_delivery.retried'
 
 export interface AuditEvent {

@@ -23,6 +23,10 @@ export interface Connection {
   readonly qrLoginEnvVersion: 'release' | 'trial' | 'develop'
   /** Origins (`https://admin.example.com`) whose pages may start and poll a QR login. */
   readonly webOrigins: readonly string[]
+  /** The Token of 消息推送: WeChat's pushes are signed with it; absent, the push URL answers 404. */
+  readonly pushToken?: string
+  /** The EncodingAESKey of 消息推送, for safe mode; present, unencrypted pushes are refused. */
+  readonly encodingAesKey?: string
 }
 
 export interface DatabaseParts {
@@ -131,6 +135,15 @@ const connectionSchema = z.strictObject({
     .optional(),
   qrLoginEnvVersion: z.enum(['release', 'trial', 'develop']).default('release'),
   webOrigins: z.array(webOrigin).max(20).default([]),
+  // What the console accepts: a Token of 3-32 letters and digits, an EncodingAESKey of 43 (the key's base64).
+  pushToken: z
+    .string()
+    .regex(/^[A-Za-z0-9]{3,32}$/, 'must be 3 to 32 letters and digits, as in the WeChat console')
+    .optional(),
+  encodingAesKey: z
+    .string()
+    .regex(/^[A-Za-z0-9]{43}$/, 'must be the 43 letters and digits of the WeChat console')
+    .optional(),
 })
 
 const loopback = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])$/
@@ -203,10 +216,17 @@ function readClientAddress(env: Env, p: Problems): ClientAddressSource {
   return header ? { header, hops } : { hops }
 }
 
-function describeIssues(variable: string, error: z.ZodError, p: Problems) {
+/** The shorthand variables whose value is one connection key, so that a problem names the variable set. */
+const shorthandVariables: Record<string, string> = {
+  pushToken: 'WECHAT_PUSH_TOKEN',
+  encodingAesKey: 'WECHAT_ENCODING_AES_KEY',
+}
+
+function describeIssues(variable: string, error: z.ZodError, p: Problems, shorthand = false) {
   for (const issue of error.issues) {
-    const where = issue.path.length ? `[${issue.path.join('.')}]` : ''
-    p.add(`${variable}${where}`, issue.message)
+    const own = shorthand && shorthandVariables[String(issue.path[0])]
+    if (own) p.add(own, issue.message)
+    else p.add(`${variable}${issue.path.length ? `[${issue.path.join('.')}]` : ''}`, issue.message)
   }
 }
 
@@ -242,17 +262,22 @@ function readConnections(env: Env, p: Problems): Connection[] {
       ...(env.WECHAT_WEB_ORIGINS
         ? { webOrigins: env.WECHAT_WEB_ORIGINS.split(',').map((o) => o.trim()) }
         : {}),
+      ...(env.WECHAT_PUSH_TOKEN ? { pushToken: env.WECHAT_PUSH_TOKEN } : {}),
+      ...(env.WECHAT_ENCODING_AES_KEY ? { encodingAesKey: env.WECHAT_ENCODING_AES_KEY } : {}),
     })
   }
   const connections: Connection[] = []
   raw.forEach((item, i) => {
-    const variable =
-      single && i === raw.length - 1
-        ? 'WECHAT_APP_ID/WECHAT_APP_SECRET'
-        : `WECHAT_CONNECTIONS[${i}]`
+    const shorthand = !!single && i === raw.length - 1
+    const variable = shorthand ? 'WECHAT_APP_ID/WECHAT_APP_SECRET' : `WECHAT_CONNECTIONS[${i}]`
     const result = connectionSchema.safeParse(item)
-    if (!result.success) return describeIssues(variable, result.error, p)
+    if (!result.success) return describeIssues(variable, result.error, p, shorthand)
     const c = result.data
+    if (c.encodingAesKey && !c.pushToken)
+      p.add(
+        shorthand ? 'WECHAT_ENCODING_AES_KEY' : `${variable}[encodingAesKey]`,
+        `needs ${shorthand ? 'WECHAT_PUSH_TOKEN' : 'a pushToken'} too: WeChat signs every push with the Token`,
+      )
     if (connections.some((other) => other.id === c.id))
       p.add(variable, `repeats the connection id "${c.id}"`)
     // One Mini Program, two connections: tokens, identities and the shared WeChat access token are per AppID.

@@ -1,6 +1,7 @@
 // The database schema: every table of the service. Migrations are generated from this file
 // with `npm run db:generate` (drizzle-kit) and committed under service/db/migrations.
 import {
+  bigint,
   bigserial,
   date,
   index,
@@ -265,6 +266,26 @@ export const webhookDeliveries = pgTable(
   ],
 )
 
+/**
+ * WeChat's authorization-change pushes already acted on, by what WeChat's retries repeat: a retry (or a
+ * replay) of one finds its row and changes nothing. Pruned after a week (service/maintenance.ts).
+ */
+export const wechatPushEvents = pgTable(
+  'wechat_push_events',
+  {
+    appid: text('appid').notNull(),
+    openid: text('openid').notNull(),
+    event: text('event').notNull(),
+    /** WeChat's CreateTime, seconds. */
+    createTime: bigint('create_time', { mode: 'number' }).notNull(),
+    receivedAt: ts('received_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.appid, t.openid, t.event, t.createTime] }),
+    index('wechat_push_events_received_at_idx').on(t.receivedAt),
+  ],
+)
+
 export const schema = {
   users,
   wechatIdentities,
@@ -277,4 +298,5 @@ export const schema = {
   qrLogins,
   webhookEndpoints,
   webhookDeliveries,
+  wechatPushEvents,
 }

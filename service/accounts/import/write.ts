@@ -9,7 +9,7 @@ const texts = (values: (string | null)[]) => sql`${sql.param(values)}::text[]`
 
 export async function writeBatch(tx: Db, state: BatchState, now: Date): Promise<void> {
   const at = sql`${now.toISOString()}::timestamptz`
-  // The webhook triggers skip this transaction's rows (migration 0005): an import is no sign-up.
+  // The webhook triggers skip this transaction's rows (migration users_external_id): an import is no sign-up.
   await tx.execute(sql`SET LOCAL wechat_login_stack.importing = 'on'`)
   const users = [...state.users.values()]
   const column = <K extends keyof (typeof users)[number]>(rows: typeof users, key: K) =>

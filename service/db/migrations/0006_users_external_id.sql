@@ -1,5 +1,6 @@
 ALTER TABLE "users" ADD COLUMN "external_id" text;--> statement-breakpoint
-CREATE UNIQUE INDEX "users_external_id_key" ON "users" USING btree ("external_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "users_external_id_key" ON "users" USING btree ("external_id");
+--> statement-breakpoint
 -- Hand-written: a user import (accounts/import/write.ts) sets wechat_login_stack.importing for its own
 -- transaction, and the webhook triggers skip its rows: imported users are no sign-ups and no profile edits,
 -- so the customer's backends, which already have them, get no user.created or user.updated for them.
