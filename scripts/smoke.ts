@@ -5,14 +5,12 @@ import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
 import { formatResult, runSmoke } from './smoke/checks'
+import { usageError } from './usage-error'
 
 const usage =
   'usage: npm run smoke -- https://login.example.com [--connection ID]… [--verification-file FILE] [--egress-ip IP] [--ca FILE] [--timeout MS]'
 
-function fail(message: string): never {
-  console.error(`${message}\n${usage}`)
-  process.exit(2)
-}
+const fail: (message: string) => never = usageError(usage)
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

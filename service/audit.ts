@@ -17,6 +17,8 @@ export type AuditType =
   | 'user.deleted'
   | 'user.blocked'
   | 'user.unblocked'
+  /** One row per import run with its counts: imported users get no user.created of their own. */
+  | 'users.imported'
   | 'signing_key.rotated'
   | 'wechat_access_token.read'
   | 'qr_login.created'

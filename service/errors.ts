@@ -42,6 +42,7 @@ export const errorStatus = {
   qr_login_not_scanned: 409,
   qr_login_cancelled: 409,
   qr_login_used: 409,
+  import_conflict: 409,
   webhook_delivery_not_failed: 409,
   qr_login_expired: 410,
   rate_limited: 429,

@@ -43,6 +43,7 @@ export type ServerErrorCode =
   | 'qr_login_cancelled'
   | 'qr_login_used'
   | 'webhook_delivery_not_failed'
+  | 'import_conflict'
   | 'qr_login_expired'
   | 'rate_limited'
   | 'wechat_rate_limited'

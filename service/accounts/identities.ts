@@ -31,6 +31,7 @@ export interface ResolveOptions {
 /** A users row as the driver returns it from hand-written SQL, with what the statement did. */
 interface UserSqlRow {
   id: string
+  external_id: string | null
   phone: string | null
   nickname: string | null
   avatar: string | null
@@ -50,6 +51,7 @@ interface UserSqlRow {
 const resolvedOf = (r: UserSqlRow): Resolved => ({
   user: {
     id: r.id,
+    externalId: r.external_id,
     phone: r.phone,
     nickname: r.nickname,
     avatar: r.avatar,

@@ -11,16 +11,19 @@ import { publicUser, type PublicUser } from './users'
 
 export const genders = ['male', 'female', 'unknown'] as const
 
+/** The rules of each profile field, shared with the user import (import/line.ts). */
+export const profileFields = {
+  nickname: z.string().trim().min(1).max(64).nullable(),
+  avatar: z
+    .string()
+    .max(1024)
+    .refine((v) => URL.canParse(v) && new URL(v).protocol === 'https:', 'must be an https URL')
+    .nullable(),
+  gender: z.enum(genders),
+}
+
 export const profilePatch = z
-  .strictObject({
-    nickname: z.string().trim().min(1).max(64).nullable(),
-    avatar: z
-      .string()
-      .max(1024)
-      .refine((v) => URL.canParse(v) && new URL(v).protocol === 'https:', 'must be an https URL')
-      .nullable(),
-    gender: z.enum(genders),
-  })
+  .strictObject(profileFields)
   .partial()
   .refine((p) => Object.keys(p).length > 0, 'send at least one of nickname, avatar, gender')
 

@@ -5,6 +5,8 @@ export type UserRow = typeof users.$inferSelect
 
 export interface PublicUser {
   id: string
+  /** The user's id in the system they were imported from, or null. */
+  externalId: string | null
   phone: string | null
   nickname: string | null
   avatar: string | null
@@ -19,6 +21,7 @@ export interface PublicUser {
 export function publicUser(u: UserRow): PublicUser {
   return {
     id: u.id,
+    externalId: u.externalId,
     phone: u.phone,
     nickname: u.nickname,
     avatar: u.avatar,

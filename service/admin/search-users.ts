@@ -10,6 +10,8 @@ import { decodeUserCursor, encodeUserCursor } from './cursor'
 
 export interface UserSearch {
   phone?: string
+  /** The user's id in the system it was imported from. */
+  externalId?: string
   openid?: string
   unionid?: string
   nickname?: string
@@ -47,6 +49,7 @@ export async function searchUsers(
 ): Promise<{ users: PublicUser[]; nextCursor: string | null }> {
   const where: SQL[] = []
   if (q.phone !== undefined) where.push(eq(users.phone, normalizePhone(q.phone)))
+  if (q.externalId !== undefined) where.push(eq(users.externalId, q.externalId))
   if (q.nickname !== undefined) where.push(like(users.nickname, `${escapeLike(q.nickname)}%`))
   if (q.openid !== undefined) {
     // openid is unique per appid; naming the configured appids lets the (appid, openid) index answer.

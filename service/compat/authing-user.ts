@@ -45,7 +45,6 @@ const absent = [
   'city',
   'province',
   'country',
-  'externalId',
 ] as const
 
 /** `connection` picks the identity shown as the user's openid/unionid (the one the token was issued for). */
@@ -71,6 +70,8 @@ export function authingUser(me: Profile, connection: string, issued?: IssuedToke
       provider: 'wechat:miniprogram',
       userPoolId: null,
     })),
+    // The id the user had before it was imported (for a user pool moved from Authing, its Authing id).
+    externalId: me.externalId,
     nickname: me.nickname,
     photo: me.avatar,
     gender: toAuthingGender[me.gender] ?? 'U',

@@ -9,7 +9,8 @@
 // both advisory locks, then every users row they will write (phone-account.ts); deleting a user deletes its
 // row first and lets the cascades take the rest (delete.ts); blocking locks the user row (user-status.ts); a
 // WeChat push takes its dedupe row (a table no other writer touches), then the identity's user row
-// (wechat-push.ts).
+// (wechat-push.ts); a user import batch takes its phones' locks, then its persons', then its users rows in
+// id order (accounts/import/batch.ts; test/e2e/import-race.test.ts races it with logins).
 // test/e2e/lock-order.test.ts interleaves them on PostgreSQL.
 import { inArray, sql } from 'drizzle-orm'
 import type { WeChatSession } from '../wechat/client'

@@ -21,6 +21,8 @@ export const users = pgTable(
   'users',
   {
     id: text('id').primaryKey(),
+    /** The user's id in the system it was imported from (POST /v1/admin/users/import); unique when present. */
+    externalId: text('external_id'),
     /** E.164, e.g. +8613800138000; unique when present. */
     phone: text('phone'),
     nickname: text('nickname'),
@@ -36,6 +38,7 @@ export const users = pgTable(
   },
   (t) => [
     uniqueIndex('users_phone_key').on(t.phone),
+    uniqueIndex('users_external_id_key').on(t.externalId),
     index('users_created_at_idx').on(t.createdAt.desc(), t.id.desc()),
     index('users_nickname_idx').on(t.nickname.op('text_pattern_ops')),
   ],

@@ -22,7 +22,8 @@ const alwaysErrors: ErrorCode[] = ['internal_error', 'database_unavailable']
 /** The error codes a route can answer with: its own, plus those of its body, auth and every route. */
 export function routeErrors(route: RouteDoc): ErrorCode[] {
   const codes = new Set<ErrorCode>(route.errors ?? [])
-  if (route.body) for (const c of bodyErrors) codes.add(c)
+  // A streamed body's lines are judged in the answer's report; the route names its own errors.
+  if (route.body && !route.mediaType) for (const c of bodyErrors) codes.add(c)
   if (route.query) codes.add('invalid_request')
   if (route.auth === 'bearer') for (const c of bearerErrors) codes.add(c)
   if (route.auth === 'admin') codes.add('admin_unauthorized')
@@ -74,7 +75,7 @@ function operation(route: RouteDoc) {
       ? {
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: schemaOf(route.body) } },
+            content: { [route.mediaType ?? 'application/json']: { schema: schemaOf(route.body) } },
           },
         }
       : {}),

@@ -5,6 +5,7 @@ import { profilePatch } from '../accounts/profile'
 import { body as authingBody } from '../compat/rest'
 import { request as graphqlRequest } from '../compat/graphql'
 import type { ErrorCode } from '../errors'
+import { importLine } from '../accounts/import/line'
 import { auditQuery, deliveriesQuery, statusBody, usersQuery } from '../routes/admin'
 import { loginBody } from '../routes/login'
 import { bindBody, phoneBody } from '../routes/phone'
@@ -30,6 +31,8 @@ export interface RouteDoc {
   summary: string
   auth: Auth
   body?: z.ZodType
+  /** The body's media type when it is not one JSON document (then `body` is the schema of one line). */
+  mediaType?: string
   query?: z.ZodObject
   /** 2xx status and what it carries. */
   ok: [number, string]
@@ -278,6 +281,18 @@ export const routeDocs: RouteDoc[] = [
     summary: 'Ends every live session of a user (who is not blocked and can log in again)',
     ok: [200, '`{sessionsRevoked}`'],
     errors: ['user_not_found'],
+  },
+  {
+    method: 'post',
+    path: '/v1/admin/users/import',
+    tag: 'Admin',
+    auth: 'admin',
+    body: importLine,
+    mediaType: 'application/x-ndjson',
+    summary:
+      'Imports users from NDJSON, one user a line (the schema is of one line), streamed; idempotent. Refused lines are reported, not answered with an error status',
+    ok: [200, '`{created, updated, skipped, errors: [{line, code, message}], errorCount}`'],
+    errors: ['unsupported_media_type', 'payload_too_large'],
   },
   {
     method: 'get',
