@@ -87,6 +87,15 @@ describe('POST /v1/admin/signing-keys/rotate', () => {
     expect(event!.detail).toEqual({ actor: 'admin', kid: res.json.kid })
   })
 
+  it('keeps a retired key in the JWKS for TTL + 60 s, past the expiry of its last token', async () => {
+    const retired = kidOf((await t.login('graced')).json.accessToken)
+    await t.admin('POST', '/v1/admin/signing-keys/rotate')
+    // The token expired 30 s ago; a verifier whose clock runs behind (or that cached it) may still ask.
+    t.clock.advance(t.config.accessTokenTtlSeconds + 30)
+    await t.admin('POST', '/v1/admin/signing-keys/rotate') // which also reloads the published keys
+    expect(await jwksKids()).toContain(retired)
+  })
+
   it('drops a retired key from the JWKS once its last token has expired (TTL + 60 s)', async () => {
     const token = (await t.login('outlived')).json.accessToken
     const retired = kidOf(token)
