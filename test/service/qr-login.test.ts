@@ -402,7 +402,7 @@ describe('WeChat failing while a QR login is created', () => {
     const started = Date.now()
     const hung = await t.request('POST', '/v1/connections/shop/qr-logins')
     expect([hung.status, hung.json.error.code]).toEqual([503, 'wechat_unavailable'])
-    // WECHAT_TIMEOUT_MS is 1 s in tests; the fault would hold the call a minute.
+    // WECHAT_TIMEOUT_MS is 5 s in tests; the fault would hold the call a minute.
     expect(Date.now() - started).toBeLessThan(30_000)
     await t.simControl('/faults', { path: '/wxa/getwxacodeunlimit', status: 502, times: 1 })
     const down = await t.request('POST', '/v1/connections/shop/qr-logins')

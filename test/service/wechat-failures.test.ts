@@ -7,7 +7,8 @@ import { APP_A, createTestApp, type TestApp } from '../helpers/test-app'
 
 let t: TestApp
 beforeAll(async () => {
-  t = await createTestApp()
+  // Short, so that the hanging-WeChat test is quick; the logins here are one at a time.
+  t = await createTestApp({ env: { WECHAT_TIMEOUT_MS: '1000' } })
 })
 afterAll(() => t.close())
 beforeEach(async () => {
