@@ -58,6 +58,7 @@ export async function bootstrap(config: Config, options: BootstrapOptions): Prom
       url: config.databaseUrl,
       dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'pglite'),
       caFile: config.databaseCaFile,
+      connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
     }))
   // The first statement opens the first connection: a refused certificate surfaces here.
   const applied = await migrate(database.db).catch((err: unknown) => {

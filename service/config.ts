@@ -56,6 +56,8 @@ export interface Config {
   readonly databaseUrl?: string
   /** DB_SSL_CA: a PEM file of the CA to trust for the database's TLS instead of Amazon RDS's bundle. */
   readonly databaseCaFile?: string
+  /** How long opening a database connection may take: long enough for a paused Aurora to resume. */
+  readonly databaseConnectTimeoutSeconds: number // DB_CONNECT_TIMEOUT, default 10
   readonly dataDir: string // DATA_DIR, default .data
   readonly wechatApiBaseUrl: string // WECHAT_API_BASE_URL, default https://api.weixin.qq.com
   readonly wechatTimeoutMs: number // WECHAT_TIMEOUT_MS, default 5000
@@ -71,6 +73,8 @@ export interface Config {
   readonly refreshReuseIntervalSeconds: number // REFRESH_REUSE_INTERVAL, default 10
   /** Audit events older than this are deleted; 0 keeps them forever. */
   readonly auditRetentionDays: number // AUDIT_RETENTION_DAYS, default 365
+  /** How often each instance prunes expired rows; each round wakes a database that pauses when idle. */
+  readonly maintenanceIntervalSeconds: number // MAINTENANCE_INTERVAL, default 3600
   readonly logLevel: string // LOG_LEVEL, default info
   /** Login and phone calls per client IP (IPv6: per /64) per minute, per instance; 0: no limit. */
   readonly rateLimitIpPerMinute: number // RATE_LIMIT_IP_PER_MINUTE, default 600
@@ -304,6 +308,7 @@ export function loadConfig(env: Env): Config {
     publicUrl,
     databaseUrl: readDatabaseUrl(env, p),
     databaseCaFile: env.DB_SSL_CA || undefined,
+    databaseConnectTimeoutSeconds: integer(env, 'DB_CONNECT_TIMEOUT', 10, 1, 120, p),
     dataDir: env.DATA_DIR || '.data',
     wechatApiBaseUrl,
     wechatTimeoutMs: integer(env, 'WECHAT_TIMEOUT_MS', 5000, 100, 60000, p),
@@ -315,6 +320,7 @@ export function loadConfig(env: Env): Config {
     sessionMaxLifetimeSeconds: integer(env, 'SESSION_MAX_LIFETIME', 2592000, 3600, 31536000, p),
     refreshReuseIntervalSeconds: integer(env, 'REFRESH_REUSE_INTERVAL', 10, 0, 60, p),
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 365, 0, 36500, p),
+    maintenanceIntervalSeconds: integer(env, 'MAINTENANCE_INTERVAL', 3600, 60, 604_800, p),
     logLevel: env.LOG_LEVEL || 'info',
     rateLimitIpPerMinute: integer(env, 'RATE_LIMIT_IP_PER_MINUTE', 600, 0, 1_000_000, p),
     rateLimitConnectionPerMinute: integer(

@@ -4,6 +4,7 @@ import type { Connection } from '../config'
 import { isForeignKeyViolation, toAppError } from '../db/errors'
 import { findConnection, wechatApp, type Deps } from '../deps'
 import { AppError } from '../errors'
+import { sessionClaims } from '../tokens/access-token'
 import { createSession, type SessionSource } from '../tokens/create-session'
 import type { SessionContext } from '../tokens/sessions'
 import { resolveIdentity, type Resolved } from './identities'
@@ -73,13 +74,7 @@ export async function issueTokens(deps: Deps, input: IssueInput): Promise<LoginR
         throw new AppError('user_not_found', 'The account was deleted while logging in.')
       throw err
     }),
-    deps.accessTokens.sign({
-      sub: user.id,
-      sid: sessionId,
-      azp: connection.id,
-      aud: connection.appId,
-      ...(client && { client }),
-    }),
+    deps.accessTokens.sign(sessionClaims({ userId: user.id, sessionId, connection, client })),
   ])
   return { user: publicUser(user), accessToken, refreshToken, tokenType: 'Bearer', expiresIn }
 }

@@ -5,6 +5,7 @@ import { publicUser } from '../accounts/users'
 import type { Db } from '../db/client'
 import { sessions, users, wechatIdentities } from '../db/schema'
 import { AppError } from '../errors'
+import { sessionState } from '../tokens/session-state'
 
 /** A user logs in often and each login is a session: the detail shows the newest ones. */
 export const MAX_SESSIONS = 100
@@ -45,7 +46,7 @@ export async function readUser(db: Db, userId: string, now: Date) {
     // Usable now: a blocked user's sessions are refused until the unblock ends them.
     sessions: recent.map((s) => ({
       ...s,
-      active: user.status === 'active' && !s.revokedAt && s.expiresAt > now,
+      active: sessionState({ ...s, userStatus: user.status }, now) === 'live',
     })),
   }
 }

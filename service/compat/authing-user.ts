@@ -1,6 +1,6 @@
 // Our user in the shape of Authing's `User`: the fields authing-js-sdk's documents select, null where we
 // keep no such value. `photo` is our avatar; `phone` is the national number for +86, as Authing shows it.
-import type { Me } from './native'
+import type { Profile } from '../accounts/profile'
 
 /** Authing's gender letters; ours are the words. */
 export const toAuthingGender: Record<string, string> = { male: 'M', female: 'F', unknown: 'U' }
@@ -49,7 +49,7 @@ const absent = [
 ] as const
 
 /** `connection` picks the identity shown as the user's openid/unionid (the one the token was issued for). */
-export function authingUser(me: Me, connection: string, issued?: IssuedToken) {
+export function authingUser(me: Profile, connection: string, issued?: IssuedToken) {
   const identity = me.identities.find((i) => i.connection === connection) ?? me.identities[0]
   return {
     ...Object.fromEntries(absent.map((field) => [field, null])),

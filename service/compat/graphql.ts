@@ -14,13 +14,14 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { z } from 'zod'
 import type { Deps } from '../deps'
 import { AppError } from '../errors'
+import { bearerToken } from '../http/bearer'
 import { readJson } from '../http/body'
 import { limitBody } from '../http/body-limit'
 import type { AppEnv } from '../http/context'
 import type { Logger } from '../log'
+import type { Authenticated } from '../tokens/authenticate'
 import { authingError, graphqlError } from './envelope'
-import { bearerToken, type Bearer, type NativeApi } from './native'
-import { resolvers, type GraphqlContext } from './resolvers'
+import { authenticateToken, resolvers, type GraphqlContext } from './resolvers'
 import { authingSchema } from './schema'
 
 export const request = z.object({
@@ -79,11 +80,7 @@ const MAX_VALIDATION_ERRORS = 10
 const rules = [...specifiedRules, NoSchemaIntrospectionCustomRule]
 
 /** `limit`: the per-IP rate limiter of this route, run here so that a refusal is answered as GraphQL. */
-export function authingGraphqlRoutes(
-  deps: Deps,
-  native: NativeApi,
-  limit?: MiddlewareHandler<AppEnv>,
-) {
+export function authingGraphqlRoutes(deps: Deps, limit?: MiddlewareHandler<AppEnv>) {
   const schema = authingSchema()
   const app = new Hono<AppEnv>().onError((err, c) => graphqlError(c, err, deps.logger))
   if (limit) app.use('/graphql/v2', limit)
@@ -106,12 +103,11 @@ export function authingGraphqlRoutes(
       }
       const invalid = validate(schema, document, rules, { maxErrors: MAX_VALIDATION_ERRORS })
       if (invalid.length) return refused(invalid)
-      let checked: Promise<Bearer> | undefined
+      let checked: Promise<Authenticated> | undefined
       const contextValue = {
         c,
         deps,
-        native,
-        bearer: () => (checked ??= native.authenticate(c, bearerToken(c))),
+        bearer: () => (checked ??= authenticateToken(deps, bearerToken(c))),
         rootFields: 0,
       }
       const result = await execute({

@@ -1,20 +1,22 @@
 // Authing's REST calls of authing-wxapp-sdk: code login, phone login, reading the phone, logout. They only
-// translate shapes: the logins are loginWithCode / loginWithPhone / readPhone, logout is POST /v1/logout.
+// translate shapes: the logins are loginWithCode / loginWithPhone / readPhone, logout is endSession.
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { z } from 'zod'
 import type { LoginResult } from '../accounts/login'
 import { loginWithCode } from '../accounts/login'
 import { loginWithPhone, readPhone } from '../accounts/phone'
+import { loadProfile } from '../accounts/profile'
 import type { Deps } from '../deps'
 import { isAppError } from '../errors'
+import { bearerToken } from '../http/bearer'
 import { readJson } from '../http/body'
 import { sessionContext, type AppEnv } from '../http/context'
-import { loadMe } from '../routes/me'
 import { loginCode } from '../routes/login'
+import { authenticate } from '../tokens/authenticate'
+import { endSession } from '../tokens/logout'
 import { authingUser } from './authing-user'
 import { authingConnection } from './connection'
 import { restError, restOk } from './envelope'
-import { bearerToken, type NativeApi } from './native'
 
 const optional = (max: number) =>
   z
@@ -35,11 +37,7 @@ export const body = z.object({
 const SOCIAL = '/connections/social/wechat-miniprogram'
 
 /** `limit`: the app's login rate limiter, run here so that a refusal is answered in Authing's envelope. */
-export function authingRestRoutes(
-  deps: Deps,
-  native: NativeApi,
-  limit?: MiddlewareHandler<AppEnv>,
-) {
+export function authingRestRoutes(deps: Deps, limit?: MiddlewareHandler<AppEnv>) {
   async function read(c: Context) {
     const input = await readJson(c, body)
     const connection = authingConnection(deps.config, c.req.header('x-authing-app-id'))
@@ -47,7 +45,7 @@ export function authingRestRoutes(
   }
 
   async function loggedIn(result: LoginResult, connection: string) {
-    const me = await loadMe(deps.db, result.user.id)
+    const me = await loadProfile(deps.db, result.user.id)
     const expiresAt = new Date(deps.now().getTime() + result.expiresIn * 1000)
     return authingUser(me, connection, { token: result.accessToken, expiresAt })
   }
@@ -99,7 +97,10 @@ export function authingRestRoutes(
       // an error here would keep the SDK from clearing its storage. `app_id` is not needed.
       const token = bearerToken(c)
       if (token) {
-        await native.logout(c, token).catch((err: unknown) => {
+        const ended = authenticate(deps, token).then((auth) =>
+          endSession(deps, auth, sessionContext(c)),
+        )
+        await ended.catch((err: unknown) => {
           if (!isAppError(err) || err.status >= 500) throw err
         })
       }

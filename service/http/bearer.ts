@@ -1,39 +1,26 @@
-// Bearer middleware: a valid access token AND a live session of an active user. Checking the session on
-// every request is what makes logout, account deletion and blocking take effect at once.
-import { eq, sql } from 'drizzle-orm'
+// The `Authorization: Bearer <token>` header, read in one place, and the middleware that lets only a
+// live session's calls through (tokens/authenticate.ts says what live is).
+import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
-import type { Db } from '../db/client'
-import { sessions, users } from '../db/schema'
 import type { Deps } from '../deps'
 import { AppError } from '../errors'
+import { authenticate } from '../tokens/authenticate'
 import type { AppEnv } from './context'
 
-function sessionStatement(db: Db) {
-  return db
-    .select({ revokedAt: sessions.revokedAt, userId: sessions.userId, status: users.status })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(eq(sessions.id, sql.placeholder('sid')))
-    .prepare('bearer_session')
-}
+/** The token of an `Authorization: Bearer <token>` header (RFC 6750 §2.1), if there is one. */
+export const bearerToken = (c: Context): string | undefined =>
+  c.req.header('authorization')?.match(/^Bearer\s+(\S+)\s*$/i)?.[1]
 
-export function bearer(deps: Pick<Deps, 'db' | 'accessTokens'>) {
-  const statement = sessionStatement(deps.db)
+export function bearer(deps: Pick<Deps, 'db' | 'accessTokens' | 'now'>) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const header = c.req.header('authorization')
-    const match = header?.match(/^Bearer\s+(\S+)\s*$/i)
-    if (!match)
+    const token = bearerToken(c)
+    if (!token)
       throw new AppError(
         'token_missing',
         'Send the access token as "Authorization: Bearer <token>".',
       )
-    const claims = await deps.accessTokens.verify(match[1]!)
-    const [row] = await statement.execute({ sid: claims.sid })
-    if (!row || row.revokedAt || row.userId !== claims.sub) {
-      throw new AppError('session_revoked', 'The session has ended; log in again.')
-    }
-    if (row.status !== 'active') throw new AppError('user_blocked', 'This account is blocked.')
-    c.set('auth', { userId: claims.sub, sessionId: claims.sid, connection: claims.azp })
+    const { userId, sessionId, connection } = await authenticate(deps, token)
+    c.set('auth', { userId, sessionId, connection })
     await next()
   })
 }

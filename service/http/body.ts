@@ -17,16 +17,20 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
   } catch {
     throw new AppError('invalid_json', 'The request body is not valid JSON.')
   }
-  const result = schema.safeParse(body)
-  if (!result.success) {
-    const issue = result.error.issues[0]!
-    const field =
-      issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '')
-    const message = field ? `${field}: ${issue.message}` : issue.message
-    throw new AppError('invalid_request', message.slice(0, 200), {
-      details: field ? { field } : {},
-    })
-  }
+  const data = checkInput(schema, body)
   ;(c.get('chargeRateLimit') as (() => void) | undefined)?.()
-  return result.data
+  return data
+}
+
+/** `value` as `schema` reads it, or 400 invalid_request naming the first field that does not fit. */
+export function checkInput<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value)
+  if (result.success) return result.data
+  const issue = result.error.issues[0]!
+  const field =
+    issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '')
+  const message = field ? `${field}: ${issue.message}` : issue.message
+  throw new AppError('invalid_request', message.slice(0, 200), {
+    details: field ? { field } : {},
+  })
 }

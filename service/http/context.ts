@@ -4,12 +4,9 @@ import { getConnInfo } from '@hono/node-server/conninfo'
 import { isIP } from 'node:net'
 import { createMiddleware } from 'hono/factory'
 import type { ClientAddressSource } from '../config'
+import type { Auth } from '../tokens/authenticate'
 
-export interface Auth {
-  userId: string
-  sessionId: string
-  connection: string
-}
+export type { Auth }
 
 export interface AppEnv {
   Variables: {

@@ -1,12 +1,12 @@
 // Every route the app serves, for the OpenAPI document: the request schemas are the very zod schemas the
 // routes validate with (imported, never restated); a test checks this list against the app's own routes.
 import type { z } from 'zod'
+import { profilePatch } from '../accounts/profile'
 import { body as authingBody } from '../compat/rest'
 import { request as graphqlRequest } from '../compat/graphql'
 import type { ErrorCode } from '../errors'
 import { auditQuery, statusBody, usersQuery } from '../routes/admin'
 import { loginBody } from '../routes/login'
-import { profilePatch } from '../routes/me'
 import { bindBody, phoneBody } from '../routes/phone'
 import { qrLoginBody } from '../routes/qr-logins'
 import { tokenBody } from '../routes/tokens'

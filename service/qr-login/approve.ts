@@ -6,7 +6,7 @@ import type { Db } from '../db/client'
 import { qrLogins, sessions } from '../db/schema'
 import type { Deps } from '../deps'
 import { AppError } from '../errors'
-import type { Auth } from '../http/context'
+import type { Auth } from '../tokens/authenticate'
 
 export type QrRow = typeof qrLogins.$inferSelect
 export type Step = 'scan' | 'confirm' | 'cancel'

@@ -3,12 +3,12 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { bindPhone, loginWithPhone, readPhone } from '../accounts/phone'
+import { loadProfile } from '../accounts/profile'
 import type { Deps } from '../deps'
 import { bearer } from '../http/bearer'
 import { readJson } from '../http/body'
 import { sessionContext, type AppEnv } from '../http/context'
 import { loginCode } from './login'
-import { loadMe } from './me'
 
 /** getPhoneNumber's code: 64 hex characters in the doc; anything printable up to 128 is passed on. */
 const phoneCode = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be the code from getPhoneNumber')
@@ -45,6 +45,6 @@ export function phoneRoutes(deps: Deps) {
       const auth = c.get('auth')
       const connection = body.connection ?? auth.connection
       await bindPhone(deps, auth.userId, { ...body, connection, ...sessionContext(c) })
-      return c.json({ user: await loadMe(deps.db, auth.userId) })
+      return c.json({ user: await loadProfile(deps.db, auth.userId) })
     })
 }

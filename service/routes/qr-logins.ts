@@ -3,7 +3,7 @@ import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { Deps } from '../deps'
 import { AppError } from '../errors'
-import { bearer } from '../http/bearer'
+import { bearer, bearerToken } from '../http/bearer'
 import { readJson } from '../http/body'
 import { clientIp, sessionContext, type AppEnv } from '../http/context'
 import { approveStep, type Step } from '../qr-login/approve'
@@ -19,12 +19,12 @@ function loginId(c: Context): string {
 }
 
 function pollToken(c: Context): string {
-  const match = c.req.header('authorization')?.match(/^Bearer\s+(\S+)\s*$/i)
-  if (!match)
+  const token = bearerToken(c)
+  if (!token)
     throw new AppError('token_missing', 'Send the poll token as "Authorization: Bearer <token>".')
-  if (match[1]!.length > 256)
+  if (token.length > 256)
     throw new AppError('poll_token_invalid', 'This poll token is not the one for this QR login.')
-  return match[1]!
+  return token
 }
 
 /** Creating a QR login takes no fields: the connection is in the path, the origin in the headers. */

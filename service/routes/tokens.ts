@@ -1,12 +1,13 @@
 // POST /v1/token rotates a refresh token into a new pair; POST /v1/logout ends the session.
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { recordAudit } from '../audit'
 import { findConnection, type Deps } from '../deps'
 import { bearer } from '../http/bearer'
 import { readJson } from '../http/body'
 import { sessionContext, type AppEnv } from '../http/context'
-import { revokeSession, rotateRefreshToken } from '../tokens/sessions'
+import { sessionClaims } from '../tokens/access-token'
+import { endSession } from '../tokens/logout'
+import { rotateRefreshToken } from '../tokens/sessions'
 
 export const tokenBody = z.strictObject({ refreshToken: z.string().min(1).max(256) })
 
@@ -26,13 +27,9 @@ export function tokenRoutes(deps: Deps) {
         sessionContext(c),
       )
       const connection = findConnection(deps.config, rotated.connection)
-      const { accessToken, expiresIn } = await deps.accessTokens.sign({
-        sub: rotated.userId,
-        sid: rotated.sessionId,
-        azp: connection.id,
-        aud: connection.appId,
-        ...(rotated.client ? { client: rotated.client } : {}),
-      })
+      const { accessToken, expiresIn } = await deps.accessTokens.sign(
+        sessionClaims({ ...rotated, connection }),
+      )
       return c.json({
         accessToken,
         refreshToken: rotated.refreshToken,
@@ -41,20 +38,7 @@ export function tokenRoutes(deps: Deps) {
       })
     })
     .post('/v1/logout', bearer(deps), async (c) => {
-      const auth = c.get('auth')
-      const now = deps.now()
-      await revokeSession(deps.db, auth.sessionId, 'logout', now)
-      await recordAudit(
-        deps.db,
-        {
-          type: 'session.revoked',
-          userId: auth.userId,
-          connection: auth.connection,
-          ip: sessionContext(c).ip,
-          detail: { sessionId: auth.sessionId, reason: 'logout' },
-        },
-        now,
-      )
+      await endSession(deps, c.get('auth'), sessionContext(c))
       return c.body(null, 204)
     })
 }

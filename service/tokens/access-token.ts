@@ -2,6 +2,7 @@
 // sub = user id, aud = the connection's AppID, azp = connection id, sid = session id, iat, exp, and
 // client = "web" on the tokens of a browser session that a QR login created.
 import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose'
+import type { Connection } from '../config'
 import { AppError } from '../errors'
 import type { KeyStore } from './signing-keys'
 
@@ -14,8 +15,27 @@ export interface AccessClaims {
   client?: 'web'
 }
 
+/** What a session's access token says, built in one place for every API that issues one. */
+export function sessionClaims(s: {
+  userId: string
+  sessionId: string
+  connection: Pick<Connection, 'id' | 'appId'>
+  client?: 'web' | null
+}): AccessClaims {
+  const claims = { sub: s.userId, sid: s.sessionId, azp: s.connection.id, aud: s.connection.appId }
+  return s.client ? { ...claims, client: s.client } : claims
+}
+
+export interface SignedAccessToken {
+  accessToken: string
+  expiresIn: number
+  /** Its `iat` and `exp` (seconds since the epoch). */
+  iat: number
+  exp: number
+}
+
 export interface AccessTokens {
-  sign(claims: AccessClaims): Promise<{ accessToken: string; expiresIn: number }>
+  sign(claims: AccessClaims): Promise<SignedAccessToken>
   /** Verifies signature, algorithm, issuer, audience and expiry; throws token_invalid or token_expired. */
   verify(token: string): Promise<AccessClaims & JWTPayload>
 }
@@ -48,7 +68,7 @@ export function createAccessTokens({
         .setIssuedAt(iat)
         .setExpirationTime(iat + ttlSeconds)
         .sign(privateKey)
-      return { accessToken, expiresIn: ttlSeconds }
+      return { accessToken, expiresIn: ttlSeconds, iat, exp: iat + ttlSeconds }
     },
     async verify(token) {
       try {

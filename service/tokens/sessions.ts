@@ -6,8 +6,10 @@ import { and, eq, isNull, sql } from 'drizzle-orm'
 import { recordAudit } from '../audit'
 import { hashToken, randomToken } from '../crypto/random'
 import { prepareSql, type Db } from '../db/client'
+import { perDb } from '../db/per-db'
 import { refreshTokens, sessions, users } from '../db/schema'
 import { AppError } from '../errors'
+import { liveSessionSql, sessionState } from './session-state'
 
 export interface SessionContext {
   ip?: string | null
@@ -65,8 +67,7 @@ const rotateSql = sql`WITH presented AS (
   END
   JOIN sessions s ON s.id = rt.session_id
   JOIN users u ON u.id = s.user_id
-  WHERE rt.rotated_at IS NULL AND rt.expires_at > ${ph('now')}
-    AND s.expires_at > ${ph('now')} AND s.revoked_at IS NULL AND u.status = 'active'
+  WHERE rt.rotated_at IS NULL AND rt.expires_at > ${ph('now')} AND ${liveSessionSql(ph('now'))}
   FOR UPDATE OF rt
 ), consumed AS (
   UPDATE refresh_tokens SET rotated_at = ${ph('now')}, replaced_by = ${ph('nextHash')} FROM live
@@ -89,14 +90,13 @@ const rotateSql = sql`WITH presented AS (
 )
 SELECT session_id AS "sessionId", user_id AS "userId", connection, client FROM consumed`
 
-const rotateStatement = (db: Db) =>
+const rotateStatement = perDb((db) =>
   prepareSql<{ sessionId: string; userId: string; connection: string; client: 'web' | null }>(
     db,
     'rotate_refresh_token',
     rotateSql,
-  )
-
-const rotateStatements = new WeakMap<Db, ReturnType<typeof rotateStatement>>()
+  ),
+)
 
 /** Exchanges a live refresh token for a new one. Reuse of a rotated token revokes the session. */
 export async function rotateRefreshToken(
@@ -105,8 +105,7 @@ export async function rotateRefreshToken(
   options: RotateOptions,
   ctx: SessionContext = {},
 ): Promise<Rotated> {
-  let statement = rotateStatements.get(db)
-  if (!statement) rotateStatements.set(db, (statement = rotateStatement(db)))
+  const statement = rotateStatement(db)
   const refreshToken = randomToken()
   const hash = hashToken(presented)
   const values = {
@@ -150,7 +149,7 @@ async function diagnose(db: Db, hash: string, o: RotateOptions): Promise<Diagnos
       replacedBy: refreshTokens.replacedBy,
       sessionExpiresAt: sessions.expiresAt,
       revokedAt: sessions.revokedAt,
-      status: users.status,
+      userStatus: users.status,
     })
     .from(refreshTokens)
     .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
@@ -159,9 +158,10 @@ async function diagnose(db: Db, hash: string, o: RotateOptions): Promise<Diagnos
   if (!t) return { kind: 'unknown' }
   const retry = t.rotatedAt !== null && (await retriable(db, t, o))
   if (t.rotatedAt !== null && !retry) return { kind: 'reused', sessionId: t.sessionId }
-  if (t.revokedAt) return { kind: 'revoked' }
-  if (t.expiresAt <= o.now || t.sessionExpiresAt <= o.now) return { kind: 'expired' }
-  if (t.status !== 'active') return { kind: 'blocked' }
+  const session = sessionState({ ...t, expiresAt: t.sessionExpiresAt }, o.now)
+  if (session === 'revoked') return { kind: 'revoked' }
+  if (t.expiresAt <= o.now || session === 'expired') return { kind: 'expired' }
+  if (session === 'blocked') return { kind: 'blocked' }
   return { kind: 'rotatable' }
 }
 

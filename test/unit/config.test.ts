@@ -29,11 +29,24 @@ describe('loadConfig', () => {
       sessionMaxLifetimeSeconds: 2592000,
       refreshReuseIntervalSeconds: 10,
       auditRetentionDays: 365,
+      maintenanceIntervalSeconds: 3600,
+      databaseConnectTimeoutSeconds: 10,
       connections: [],
     })
     expect(c.databaseUrl).toBeUndefined()
     expect(c.adminApiKey).toBeUndefined()
     expect(Object.isFrozen(c)).toBe(true)
+  })
+
+  it('reads the maintenance interval and the database connect timeout, within their bounds', () => {
+    expect(loadConfig({ MAINTENANCE_INTERVAL: '86400', DB_CONNECT_TIMEOUT: '45' })).toMatchObject({
+      maintenanceIntervalSeconds: 86400,
+      databaseConnectTimeoutSeconds: 45,
+    })
+    expect(problems({ MAINTENANCE_INTERVAL: '59', DB_CONNECT_TIMEOUT: '121' })).toEqual([
+      'DB_CONNECT_TIMEOUT must be a whole number from 1 to 120 (got "121")',
+      'MAINTENANCE_INTERVAL must be a whole number from 60 to 604800 (got "59")',
+    ])
   })
 
   it('reads the single-connection shorthand with the default connection id', () => {
