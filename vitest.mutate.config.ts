@@ -6,8 +6,10 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     globalSetup: ['test/helpers/global-setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Instrumented code is slower, and Stryker times each mutant out itself (timeoutMS): a test hitting
+    // vitest's own limit would fail the initial run and stop the whole run.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     projects: [
       { extends: true as const, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       {
