@@ -19,6 +19,7 @@ import { openApiRoutes } from './routes/openapi'
 import { phoneRoutes } from './routes/phone'
 import { qrLoginRoutes } from './routes/qr-logins'
 import { tokenRoutes } from './routes/tokens'
+import { wechatEventRoutes } from './routes/wechat-events'
 import { wellKnownRoutes } from './routes/well-known'
 
 export const MAX_BODY_BYTES = 16 * 1024
@@ -62,6 +63,7 @@ export function createApp(deps: Deps, lifecycle: Lifecycle = { draining: false }
   if (deps.config.adminApiKey) app.route('/', adminRoutes(deps, deps.config.adminApiKey))
   app.route('/', phoneRoutes(deps))
   app.route('/', qrLoginRoutes(deps))
+  app.route('/', wechatEventRoutes(deps))
   // Authing's routes write their own errors (HTTP 200 envelopes), the limiter's 429 included.
   app.route('/', compatRoutes(deps, { login: limited, graphql: graphqlLimited }))
   app.notFound(() => {

@@ -24,6 +24,8 @@ export type AuditType =
   | 'qr_login.confirmed'
   | 'qr_login.cancelled'
   | 'qr_login.refused'
+  | 'wechat.push'
+  | 'webhook_delivery.retried'
 
 export interface AuditEvent {
   type: AuditType

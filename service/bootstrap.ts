@@ -16,6 +16,8 @@ import { createAccessTokens } from './tokens/access-token'
 import { createKeyStore } from './tokens/signing-keys'
 import { createWeChatAccessTokens } from './wechat/access-tokens'
 import { createWeChatClient } from './wechat/client'
+import { syncWebhookEndpoints } from './webhooks/endpoints'
+import { startWebhookWorker } from './webhooks/worker'
 
 export interface Service {
   deps: Deps
@@ -102,12 +104,15 @@ export async function bootstrap(config: Config, options: BootstrapOptions): Prom
     randomId,
     migrationTags: await readMigrationTags(),
   }
+  await syncWebhookEndpoints(database.db, config.webhooks)
+  const webhooks = config.webhooks.length ? startWebhookWorker(deps) : undefined
   const pruning = startPruning(deps)
   return {
     deps,
     database,
     applied,
     async close() {
+      await webhooks?.stop()
       await pruning.stop()
       await wechat.close()
       await database.close()

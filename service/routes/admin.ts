@@ -9,6 +9,11 @@ import { DEFAULT_LIMIT, MAX_LIMIT } from '../admin/cursor'
 import { searchUsers } from '../admin/search-users'
 import { readUser } from '../admin/user-detail'
 import { setUserStatus } from '../admin/user-status'
+import {
+  deliveryStatuses,
+  listWebhookDeliveries,
+  retryWebhookDelivery,
+} from '../admin/webhook-deliveries'
 import { recordAudit } from '../audit'
 import { safeEqual } from '../crypto/random'
 import { findConnection, type Deps } from '../deps'
@@ -45,6 +50,10 @@ export const usersQuery = z.strictObject({
 export const auditQuery = z.strictObject({
   userId: lookup,
   type: z.string().min(1).max(64).optional(),
+  ...page,
+})
+export const deliveriesQuery = z.strictObject({
+  status: z.enum(deliveryStatuses).optional(),
   ...page,
 })
 export const statusBody = z.strictObject({ status: z.enum(['active', 'blocked']) })
@@ -87,6 +96,13 @@ export function adminRoutes(deps: Deps, key: string) {
     .get('/v1/admin/audit-events', async (c) =>
       c.json(await listAuditEvents(deps.db, readQuery(c, auditQuery))),
     )
+    .get('/v1/admin/webhook-deliveries', async (c) =>
+      c.json(await listWebhookDeliveries(deps.db, readQuery(c, deliveriesQuery))),
+    )
+    .post('/v1/admin/webhook-deliveries/:id/retry', async (c) => {
+      const id = c.req.param('id')
+      return c.json({ delivery: await retryWebhookDelivery(deps, id, { ip: clientIp(c) }) })
+    })
     .post('/v1/admin/signing-keys/rotate', async (c) => {
       const kid = await deps.keys.rotate()
       await audit(c, { type: 'signing_key.rotated', detail: { actor: 'admin', kid } })

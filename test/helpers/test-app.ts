@@ -41,6 +41,9 @@ export interface TestConnection {
   qrLoginPage?: string
   qrLoginEnvVersion?: 'release' | 'trial' | 'develop'
   webOrigins?: string[]
+  /** 消息推送's Token and EncodingAESKey (WeChat's pushes to the service). */
+  pushToken?: string
+  encodingAesKey?: string
   /** The simulator's published pages of this Mini Program (getwxacodeunlimit checks them). */
   pages?: string[]
 }
@@ -217,7 +220,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
         logs,
         configSecrets(
           env,
-          connections.map((c) => c.appSecret),
+          connections.flatMap((c) => [c.appSecret, c.pushToken ?? '', c.encodingAesKey ?? '']),
         ),
       )
     },

@@ -165,6 +165,8 @@ describe('pruning', () => {
       sessions: 0,
       auditEvents: 0,
       legacyPhoneFailures: 0,
+      webhookDeliveries: 0,
+      wechatPushEvents: 0,
     })
 
     // Eight days on: the logged-out session ended over a week ago; the refresh tokens expired.
