@@ -124,7 +124,9 @@ export async function createTestApp(options: TestAppOptions = {}) {
     PORT: '0',
     PUBLIC_URL: 'https://auth.example.test',
     WECHAT_API_BASE_URL: sim.url,
-    WECHAT_TIMEOUT_MS: '1000',
+    // The simulator answers on the test's own event loop, behind PGlite's queries: under a burst of logins on
+    // a loaded machine a 1 s timeout measured the test's load, not WeChat. Timeout tests set their own.
+    WECHAT_TIMEOUT_MS: '5000',
     MASTER_KEY,
     WECHAT_CONNECTIONS: JSON.stringify(
       connections.map(({ openPlatform: _o, pages: _p, ...c }) => ({ loginOnly: false, ...c })),

@@ -80,11 +80,21 @@ describe('POST /v1/admin/signing-keys/rotate', () => {
     const after = await t.login('rotated')
     expect(kidOf(after.json.accessToken)).toBe(res.json.kid)
 
-    const [event] = await t.db
+    // Other tests rotate too, in any order (the suite runs shuffled): this rotation's event among theirs.
+    const events = await t.db
       .select()
       .from(auditEvents)
       .where(eq(auditEvents.type, 'signing_key.rotated'))
-    expect(event!.detail).toEqual({ actor: 'admin', kid: res.json.kid })
+    expect(events.map((e) => e.detail)).toContainEqual({ actor: 'admin', kid: res.json.kid })
+  })
+
+  it('keeps a retired key in the JWKS for TTL + 60 s, past the expiry of its last token', async () => {
+    const retired = kidOf((await t.login('graced')).json.accessToken)
+    await t.admin('POST', '/v1/admin/signing-keys/rotate')
+    // The token expired 30 s ago; a verifier whose clock runs behind (or that cached it) may still ask.
+    t.clock.advance(t.config.accessTokenTtlSeconds + 30)
+    await t.admin('POST', '/v1/admin/signing-keys/rotate') // which also reloads the published keys
+    expect(await jwksKids()).toContain(retired)
   })
 
   it('drops a retired key from the JWKS once its last token has expired (TTL + 60 s)', async () => {

@@ -136,6 +136,7 @@ describe('PATCH /v1/admin/users/{id}', () => {
     expect(old.json.error.code).toBe('session_revoked')
     const refresh = await t.request('POST', '/v1/token', { refreshToken: before.refreshToken })
     expect(refresh.status).toBe(401)
+    expect(refresh.json.error.code).toBe('session_revoked')
     const again = await loginAs('unblocked-one')
     expect(again.user.id).toBe(id)
     const me = await t.request('GET', '/v1/me', undefined, t.bearer(again.accessToken))
@@ -166,14 +167,17 @@ describe('PATCH /v1/admin/users/{id}', () => {
 
 describe('DELETE /v1/admin/users/{id}', () => {
   it('deletes the user and its data: 204, then 404, and its tokens stop working', async () => {
-    const { user, accessToken } = await loginAs('deleted-one')
+    const { user, accessToken, refreshToken } = await loginAs('deleted-one')
     const res = await t.admin('DELETE', `/v1/admin/users/${user.id}`)
     expect(res.status).toBe(204)
     expect((await t.admin('GET', `/v1/admin/users/${user.id}`)).json.error.code).toBe(
       'user_not_found',
     )
+    // As docs/accounts.md promises for a deleted account.
     const me = await t.request('GET', '/v1/me', undefined, t.bearer(accessToken))
-    expect(me.status).toBe(401)
+    expect([me.status, me.json.error.code]).toEqual([401, 'session_revoked'])
+    const refresh = await t.request('POST', '/v1/token', { refreshToken })
+    expect([refresh.status, refresh.json.error.code]).toEqual([401, 'refresh_token_invalid'])
     const [event] = await auditOf(user.id, 'user.deleted')
     expect(event!.detail).toMatchObject({ by: 'admin' })
   })

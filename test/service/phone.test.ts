@@ -92,11 +92,47 @@ describe('phone login', () => {
     expect(identities).toEqual([])
   })
 
+  it('replaces the older number of the account with the one a phone login proves, audited phone.bound', async () => {
+    const first = await t.login('p-gus', 'shop')
+    await t.phoneLogin('p-gus', '13800138010', 'shop')
+    const changed = await t.phoneLogin('p-gus', '13800138011', 'shop')
+    expect(changed.json.user).toMatchObject({ id: first.json.user.id, phone: '+8613800138011' })
+    expect((await userByPhone('+8613800138011'))?.id).toBe(first.json.user.id)
+    expect(await userByPhone('+8613800138010')).toBeUndefined()
+    const events = await t.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.userId, first.json.user.id))
+      .orderBy(auditEvents.id)
+    const bound = events.filter((e) => e.type === 'phone.bound')
+    expect(bound.map((e) => [e.connection, e.detail])).toEqual([
+      ['shop', { via: 'login' }],
+      ['shop', { via: 'login' }],
+    ])
+    expect(JSON.stringify(events)).not.toMatch(/1380013801[01]/)
+  })
+
+  it('audits identity.linked on the account a phone login moves an identity to', async () => {
+    const holder = await t.phoneLogin('p-hal-phone', '13800138012', 'solo')
+    const before = await t.login('p-hal', 'shop')
+    await t.phoneLogin('p-hal', '13800138012', 'shop')
+    const events = await t.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.userId, holder.json.user.id))
+    const linked = events.filter((e) => e.type === 'identity.linked')
+    expect(linked.map((e) => [e.connection, e.detail])).toEqual([
+      ['shop', { reason: 'phone', fromUserId: before.json.user.id }],
+    ])
+    // The holder already had this number: nothing was bound.
+    expect(events.filter((e) => e.type === 'phone.bound')).toEqual([])
+  })
+
   it('gives concurrent phone logins of one phone by different people one account', async () => {
     const answers = await Promise.all(
       Array.from({ length: 10 }, (_, i) => t.phoneLogin(`p-crowd-${i}`, '13800138004', 'solo')),
     )
-    expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200))
+    expect(answers.map((a) => a.json.error?.code ?? a.status)).toEqual(Array(10).fill(200))
     expect(new Set(answers.map((a) => a.json.user.id)).size).toBe(1)
     const identities = await t.db
       .select()

@@ -1,5 +1,7 @@
 // Bad input gets a clear 4xx with a stable code: body size, JSON, schema, media type, unknown paths; profile rules.
+import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createApp } from '../../service/app'
 import { createTestApp, type TestApp } from '../helpers/test-app'
 
 let t: TestApp
@@ -17,6 +19,32 @@ describe('request errors', () => {
     })
     expect(res.status).toBe(413)
     expect(res.json.error.code).toBe('payload_too_large')
+  })
+
+  it('answers 413 payload_too_large for a chunked body over 16 KiB, which has no Content-Length', async () => {
+    const chunked = (body: string) => {
+      const bytes = new TextEncoder().encode(body)
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let i = 0; i < bytes.length; i += 1024) controller.enqueue(bytes.slice(i, i + 1024))
+          controller.close()
+        },
+      })
+      return fetch(`${t.url}/v1/connections/shop/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: stream,
+        duplex: 'half',
+      } as RequestInit)
+    }
+    const large = await chunked(JSON.stringify({ code: 'x'.repeat(17 * 1024) }))
+    expect(large.status).toBe(413)
+    expect(((await large.json()) as { error: { code: string } }).error.code).toBe(
+      'payload_too_large',
+    )
+    // 15 KiB chunked is read as any other body: its code is checked (and refused) at WeChat.
+    const small = await chunked(JSON.stringify({ code: 'c'.repeat(32) }) + ' '.repeat(15 * 1024))
+    expect(((await small.json()) as { error: { code: string } }).error.code).toBe('invalid_code')
   })
 
   it('answers 400 invalid_json for malformed JSON', async () => {
@@ -100,28 +128,83 @@ describe('health', () => {
     expect((await t.request('GET', '/healthz')).json).toEqual({ status: 'ok' })
     expect((await t.request('GET', '/readyz')).json).toEqual({ status: 'ready' })
   })
+
+  it('answers /readyz 503 service_unavailable while a migration of this build is not applied', async () => {
+    const last = t.deps.migrationTags.at(-1)!
+    await t.db.execute(sql`DELETE FROM schema_migrations WHERE tag = ${last}`)
+    let res: Awaited<ReturnType<TestApp['request']>>
+    try {
+      res = await t.request('GET', '/readyz')
+    } finally {
+      await t.db.execute(sql`INSERT INTO schema_migrations (tag) VALUES (${last})`)
+    }
+    expect(res.status).toBe(503)
+    expect(res.json.error).toEqual({
+      code: 'service_unavailable',
+      message: '1 migration(s) not applied.',
+    })
+    expect((await t.request('GET', '/readyz')).status).toBe(200)
+  })
+
+  it('answers /readyz 503 service_unavailable while draining, /healthz still 200', async () => {
+    // The server sets draining when it starts to shut down (server.ts), and then accepts no new connection:
+    // the app is asked directly, as the load balancer's last health checks on open connections would.
+    const app = createApp(t.deps, { draining: true })
+    const ready = await app.request('/readyz')
+    expect(ready.status).toBe(503)
+    expect(((await ready.json()) as { error: { code: string } }).error.code).toBe(
+      'service_unavailable',
+    )
+    expect((await app.request('/healthz')).status).toBe(200)
+  })
+})
+
+describe('an unexpected failure', () => {
+  it('answers a bare 500 internal_error, the detail only in the log under the request id', async () => {
+    // A table missing under a running service: nothing classifies that, as for any bug.
+    await t.db.execute(sql`ALTER TABLE wechat_identities RENAME TO wechat_identities_away`)
+    let res: Awaited<ReturnType<TestApp['request']>>
+    try {
+      res = await t.request('GET', '/v1/me', undefined, t.bearer(token))
+    } finally {
+      await t.db.execute(sql`ALTER TABLE wechat_identities_away RENAME TO wechat_identities`)
+    }
+    expect(res.status).toBe(500)
+    expect(res.json).toEqual({
+      error: { code: 'internal_error', message: 'Something went wrong on our side.' },
+      requestId: res.headers.get('x-request-id'),
+    })
+    expect(res.text).not.toMatch(/wechat_identities|relation|select/i)
+    const logged = t.logs
+      .map((l) => JSON.parse(l) as { msg: string; requestId?: string; err?: { message: string } })
+      .filter((l) => l.requestId === res.json.requestId && l.msg === 'unhandled error')
+    expect(logged).toHaveLength(1)
+    expect(JSON.stringify(logged[0]!.err)).toContain('wechat_identities')
+  })
 })
 
 describe('text the database cannot store', () => {
-  it('answers 400 invalid_request for a NUL character in a path or a body, not a 500', async () => {
-    const admin = await createTestApp({
+  // Started in a hook, not in the test: on a loaded machine starting an app is most of a test's 30 s.
+  let admin: TestApp
+  beforeAll(async () => {
+    admin = await createTestApp({
       env: { ADMIN_API_KEY: 'admin-key-for-the-nul-test-0123456789' },
     })
-    try {
-      const path = await admin.request('GET', '/v1/admin/users/%00', undefined, {
-        authorization: 'Bearer admin-key-for-the-nul-test-0123456789',
-      })
-      expect([path.status, path.json.error.code]).toEqual([400, 'invalid_request'])
-      const token = (await admin.login('nul')).json.accessToken
-      const body = await admin.request(
-        'PATCH',
-        '/v1/me',
-        { nickname: 'a\u0000b' },
-        admin.bearer(token),
-      )
-      expect([body.status, body.json.error.code]).toEqual([400, 'invalid_request'])
-    } finally {
-      await admin.close()
-    }
+  })
+  afterAll(() => admin.close())
+
+  it('answers 400 invalid_request for a NUL character in a path or a body, not a 500', async () => {
+    const path = await admin.request('GET', '/v1/admin/users/%00', undefined, {
+      authorization: 'Bearer admin-key-for-the-nul-test-0123456789',
+    })
+    expect([path.status, path.json.error.code]).toEqual([400, 'invalid_request'])
+    const token = (await admin.login('nul')).json.accessToken
+    const body = await admin.request(
+      'PATCH',
+      '/v1/me',
+      { nickname: 'a\u0000b' },
+      admin.bearer(token),
+    )
+    expect([body.status, body.json.error.code]).toEqual([400, 'invalid_request'])
   })
 })

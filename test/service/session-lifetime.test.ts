@@ -74,6 +74,25 @@ describe('the refresh reuse interval', () => {
   })
 })
 
+describe('the sliding session', () => {
+  it("moves the session's end to REFRESH_TOKEN_TTL after each refresh", async () => {
+    const login = await t.login('sliding-user')
+    const session = async () =>
+      (await t.db.select().from(sessions).where(eq(sessions.userId, login.json.user.id)))[0]!
+    const created = (await session()).createdAt.getTime()
+    expect((await session()).expiresAt.getTime()).toBe(created + 7 * 86400_000)
+    t.clock.advance(2 * 86400)
+    const day2 = await refresh(login.json.refreshToken)
+    expect(day2.status).toBe(200)
+    expect((await session()).expiresAt.getTime()).toBe(t.clock.now().getTime() + 7 * 86400_000)
+    // Day 8: past the end the login gave (day 7), within the one the refresh gave (day 9).
+    t.clock.advance(6 * 86400)
+    const day8 = await refresh(day2.json.refreshToken)
+    t.clock.advance(-8 * 86400)
+    expect(day8.status).toBe(200)
+  })
+})
+
 describe('the absolute session lifetime', () => {
   it('ends a session at SESSION_MAX_LIFETIME however often it is refreshed', async () => {
     const login = await t.login('daily-user')

@@ -6,9 +6,10 @@ import {
   SignJWT,
   decodeProtectedHeader,
 } from 'jose'
+import { createHash } from 'node:crypto'
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { auditEvents, sessions } from '../../service/db/schema'
+import { auditEvents, refreshTokens, sessions } from '../../service/db/schema'
 import { APP_A, createTestApp, type TestApp } from '../helpers/test-app'
 
 let t: TestApp
@@ -62,6 +63,24 @@ describe('refresh tokens', () => {
     const missing = await t.request('POST', '/v1/token', {})
     expect(missing.status).toBe(400)
     expect(missing.json.error.code).toBe('invalid_request')
+  })
+
+  it('stores refresh tokens only as SHA-256 hashes, never the token itself', async () => {
+    const login = await t.login('hashed')
+    const next = await t.request('POST', '/v1/token', { refreshToken: login.json.refreshToken })
+    const [session] = await t.db
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(eq(sessions.userId, login.json.user.id))
+    const rows = await t.db
+      .select()
+      .from(refreshTokens)
+      .where(eq(refreshTokens.sessionId, session!.id))
+    const issued = [login.json.refreshToken as string, next.json.refreshToken as string]
+    const sha256 = (token: string) => createHash('sha256').update(token).digest('base64url')
+    expect(rows.map((r) => r.tokenHash).sort()).toEqual(issued.map(sha256).sort())
+    const stored = JSON.stringify(await t.db.select().from(refreshTokens))
+    for (const token of issued) expect(stored).not.toContain(token)
   })
 
   it('refuses a refresh token past its lifetime', async () => {
@@ -165,6 +184,16 @@ describe('access tokens', () => {
     const { privateKey } = await generateKeyPair('ES256')
     const res = await forge((j) => j, privateKey)
     expect(res.json.error.code).toBe('token_invalid')
+  })
+
+  it('refuses a token naming another user (sub) than the one its session (sid) belongs to', async () => {
+    const victim = await t.login('bearer-victim')
+    const res = await forge((j) => j.setSubject(victim.json.user.id))
+    expect(res.status).toBe(401)
+    expect(res.json.error.code).toBe('session_revoked')
+    // The victim's own token still works: the refusal is about the mismatch, not the victim.
+    const own = await t.request('GET', '/v1/me', undefined, t.bearer(victim.json.accessToken))
+    expect(own.json.user.id).toBe(victim.json.user.id)
   })
 
   it('answers token_missing without a bearer and token_invalid for garbage', async () => {
