@@ -64,9 +64,7 @@ export function createApp(deps: Deps, lifecycle: Lifecycle = { draining: false }
   app.route('/', qrLoginRoutes(deps))
   // Authing's routes write their own errors (HTTP 200 envelopes), the limiter's 429 included.
   app.route('/', compatRoutes(deps, { login: limited, graphql: graphqlLimited }))
-  app.notFound(() => {
-    throw new AppError('not_found', 'There is nothing at this path.')
-  })
-  app.onError((err, c) => errorResponse(c, err, deps.logger))
+  app.notFound((c) => errorResponse(c, new AppError('not_found', 'There is nothing at this path.')))
+  app.onError((err, c) => errorResponse(c, err))
   return app
 }

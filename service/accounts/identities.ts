@@ -7,6 +7,7 @@
 import { sql } from 'drizzle-orm'
 import type { Connection } from '../config'
 import { prepareSql, type Db } from '../db/client'
+import { perDb } from '../db/per-db'
 import { advisoryLockSql, personLockKey } from '../db/locks'
 import { isUniqueViolation } from '../db/errors'
 import { AppError } from '../errors'
@@ -141,8 +142,7 @@ SELECT *, 'linked' AS outcome FROM linked
 UNION ALL SELECT *, 'created' FROM created
 UNION ALL SELECT *, 'blocked' FROM sibling WHERE status <> 'active'`
 
-const loginStatement = (db: Db) => prepareSql<UserSqlRow>(db, 'login_identity', loginSql)
-const statements = new WeakMap<Db, ReturnType<typeof loginStatement>>()
+const loginStatement = perDb((db) => prepareSql<UserSqlRow>(db, 'login_identity', loginSql))
 
 const signupDisabled = () =>
   new AppError('signup_disabled', 'New accounts cannot sign up through this connection.')
@@ -168,8 +168,7 @@ export async function resolveIdentity(
   s: WeChatSession,
   o: ResolveOptions,
 ): Promise<Resolved> {
-  let statement = statements.get(db)
-  if (!statement) statements.set(db, (statement = loginStatement(db)))
+  const statement = loginStatement(db)
   const values = {
     appid: connection.appId,
     openid: s.openid,
