@@ -4,7 +4,7 @@ import { Pool } from 'undici'
 import { AppError } from '../errors'
 import type { Logger } from '../log'
 import { mapWeChatError, wechatUnavailable, type ErrorContext, type WeChatApi } from './errors'
-import { readPhoneInfo, type PhoneInfo } from './phone'
+import { readPhoneInfo, text, type PhoneInfo } from './phone'
 
 export type { PhoneInfo } from './phone'
 
@@ -62,7 +62,6 @@ const maxCodeLength = 256 // codes are 32 (login) and 64 (phone) chars; anything
 
 /** A success has no errcode or errcode 0: a real jscode2session success omits the field (§1 [observed]). */
 const failed = (data: Body) => data.errcode !== undefined && data.errcode !== 0
-const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined)
 
 export function createWeChatClient(options: WeChatClientOptions): WeChatClient {
   const { timeoutMs = 5000, logger, connections = 64 } = options

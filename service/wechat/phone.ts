@@ -19,7 +19,7 @@ export function toE164(countryCode: string | number, purePhoneNumber: string): s
   return `+${cc}${national}`
 }
 
-/** The number as people in mainland China write it: '+8613800138000' → '13800138000'; others stay E.164. */
+/** The number as people in mainland China write it (and Authing shows it): '+8613800138000' → '13800138000'; others stay E.164. */
 export function nationalNumber(e164: string): string {
   return e164.startsWith('+86') ? e164.slice(3) : e164
 }
@@ -32,7 +32,9 @@ export interface PhoneInfo {
   watermarkAppId: string
 }
 
-const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined)
+/** A non-empty string from WeChat's JSON, else undefined. */
+export const text = (value: unknown) =>
+  typeof value === 'string' && value !== '' ? value : undefined
 
 /** phone_info of getuserphonenumber (§3), checked against the calling app's watermark; countryCode is a string in real responses but a number in the doc sample: take both. */
 export function readPhoneInfo(value: unknown, appId: string): PhoneInfo {
