@@ -4,11 +4,11 @@ import { and, eq } from 'drizzle-orm'
 import { recordAudit } from '../audit'
 import type { Connection } from '../config'
 import { wechatIdentities } from '../db/schema'
-import { findConnection, wechatApp, type Deps } from '../deps'
+import { findConnection, type Deps } from '../deps'
 import { AppError } from '../errors'
 import type { SessionSource } from '../tokens/create-session'
 import type { SessionContext } from '../tokens/sessions'
-import type { WeChatSession } from '../wechat/client'
+import { wechatApp, type WeChatSession } from '../wechat/client'
 import { readLegacyPhone } from './legacy-phone'
 import { auditFailure, issueTokens, loginSucceeded, type LoginResult } from './login'
 import { bindToUser, phoneLoginAccount } from './phone-account'
@@ -75,7 +75,7 @@ async function fetchPhone(
       'This connection takes phone numbers only as phoneCode (from the getPhoneNumber button), not encryptedData and iv.',
     )
   const app = wechatApp(connection)
-  // The free login code first: when it fails, no paid phone-code call is spent (§3: charged per success).
+  // The free login code first: when it fails, no paid phone-code call is spent (getPhoneNumber is charged per success).
   const session = input.code ? await deps.wechat.code2Session(app, input.code) : undefined
   const phoneCode = input.phoneCode
   // getPhoneNumber checks watermark.appid itself: a mismatch there is WeChat's answer, so 502 wechat_error;
