@@ -111,7 +111,8 @@ const connectionSchema = z.strictObject({
   loginOnly: z.boolean().default(false),
   authingAppId: z.string().min(1).optional(),
   legacyPhoneData: z.boolean().default(true),
-  // getwxacodeunlimit's `page`: a page path without a leading "/" or a query (wechat-api.md §8).
+  // getwxacodeunlimit's `page`: a page path without a leading "/" or a query:
+  // https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/qrcode-link/qr-code/getUnlimitedQRCode.html
   qrLoginPage: z
     .string()
     .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_.-]+)*$/, 'must be a page path like pages/qr-login/index')

@@ -51,7 +51,7 @@ const credentialRules: Record<number, Rule> = {
 }
 
 const rules: Record<WeChatApi, Record<number, Rule>> = {
-  // https://developers.weixin.qq.com/miniprogram/dev/server/API/user-login/api_code2session (§6 错误码)
+  // https://developers.weixin.qq.com/miniprogram/dev/server/API/user-login/api_code2session (错误码)
   jscode2session: {
     ...credentialRules,
     [-1]: busy,
@@ -81,7 +81,7 @@ const rules: Record<WeChatApi, Record<number, Rule>> = {
     40001: tokenInvalid,
     42001: tokenInvalid,
     41001: tokenInvalid,
-    // The token and the phone code belong to different appids (§3). Our token is the connection's own (a
+    // The token and the phone code belong to different appids (observed). Our token is the connection's own (a
     // wrong AppID fails at stable_token first), so the code came from another Mini Program: the caller's
     // bad input, not an operator's alarm.
     40013: {
