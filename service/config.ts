@@ -131,8 +131,33 @@ class Problems {
   }
 }
 
+/** The bounds of each whole-number variable; its default is in config-defaults.ts. */
+const bounds: Record<IntegerVariable, { min: number; max: number }> = {
+  CLIENT_ADDRESS_HOPS: { min: 1, max: 10 },
+  DB_PORT: { min: 1, max: 65535 },
+  HTTP_HEADERS_TIMEOUT_MS: { min: 1000, max: 300_000 },
+  HTTP_REQUEST_TIMEOUT_MS: { min: 1000, max: 3_600_000 },
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: { min: 1000, max: 3_600_000 },
+  HTTP_MAX_CONNECTIONS: { min: 1, max: 1_000_000 },
+  PORT: { min: 0, max: 65535 },
+  WECHAT_TIMEOUT_MS: { min: 100, max: 60000 },
+  ACCESS_TOKEN_TTL: { min: 60, max: 86400 },
+  REFRESH_TOKEN_TTL: { min: 3600, max: 31536000 },
+  SESSION_MAX_LIFETIME: { min: 3600, max: 31536000 },
+  REFRESH_REUSE_INTERVAL: { min: 0, max: 60 },
+  AUDIT_RETENTION_DAYS: { min: 0, max: 36500 },
+  RATE_LIMIT_IP_PER_MINUTE: { min: 0, max: 1e6 },
+  RATE_LIMIT_CONNECTION_PER_MINUTE: { min: 0, max: 1e7 },
+  RATE_LIMIT_REFRESH_IP_PER_MINUTE: { min: 0, max: 1e6 },
+  RATE_LIMIT_GRAPHQL_IP_PER_MINUTE: { min: 0, max: 1e6 },
+  LEGACY_PHONE_FAILURES_PER_HOUR: { min: 1, max: 1000 },
+  QR_LOGIN_TTL: { min: 30, max: 600 },
+  QR_LOGIN_INTERVAL: { min: 1, max: 10 },
+}
+
 /** A whole number within its bounds, or its default when unset (a problem, and the default, when invalid). */
-function integer(env: Env, p: Problems, { name, min, max }: IntegerRule): number {
+function integer(env: Env, p: Problems, name: IntegerVariable): number {
+  const { min, max } = bounds[name]
   const fallback = defaults[name]
   const raw = env[name]
   if (raw === undefined || raw === '') return fallback
@@ -142,12 +167,6 @@ function integer(env: Env, p: Problems, { name, min, max }: IntegerRule): number
     return fallback
   }
   return n
-}
-
-interface IntegerRule {
-  name: IntegerVariable
-  min: number
-  max: number
 }
 
 function boolean(env: Env, name: string, p: Problems): boolean {
@@ -161,7 +180,7 @@ function boolean(env: Env, name: string, p: Problems): boolean {
 const ADDRESS_HEADERS = ['cloudfront-viewer-address', 'x-forwarded-for'] as const
 
 function readClientAddress(env: Env, p: Problems): ClientAddressSource {
-  const hops = integer(env, p, { name: 'CLIENT_ADDRESS_HOPS', min: 1, max: 10 })
+  const hops = integer(env, p, 'CLIENT_ADDRESS_HOPS')
   const raw = (env.CLIENT_ADDRESS_HEADER ?? '').toLowerCase()
   // The older switch, kept so existing deployments keep their meaning.
   const legacy = boolean(env, 'TRUST_CLOUDFRONT_VIEWER_ADDRESS', p)
@@ -251,7 +270,7 @@ function readDatabaseUrl(env: Env, p: Problems): string | undefined {
   if (!env.DB_HOST) return undefined
   const parts: DatabaseParts = {
     host: env.DB_HOST,
-    port: integer(env, p, { name: 'DB_PORT', min: 1, max: 65535 }),
+    port: integer(env, p, 'DB_PORT'),
     name: env.DB_NAME || defaults.DB_NAME,
     user: env.DB_USER || defaults.DB_USER,
     password: env.DB_PASSWORD ?? '',
@@ -263,18 +282,10 @@ function readDatabaseUrl(env: Env, p: Problems): string | undefined {
 
 function readHttpLimits(env: Env, p: Problems): HttpLimits {
   const limits = {
-    headersTimeoutMs: integer(env, p, { name: 'HTTP_HEADERS_TIMEOUT_MS', min: 1000, max: 300_000 }),
-    requestTimeoutMs: integer(env, p, {
-      name: 'HTTP_REQUEST_TIMEOUT_MS',
-      min: 1000,
-      max: 3_600_000,
-    }),
-    keepAliveTimeoutMs: integer(env, p, {
-      name: 'HTTP_KEEP_ALIVE_TIMEOUT_MS',
-      min: 1000,
-      max: 3_600_000,
-    }),
-    maxConnections: integer(env, p, { name: 'HTTP_MAX_CONNECTIONS', min: 1, max: 1_000_000 }),
+    headersTimeoutMs: integer(env, p, 'HTTP_HEADERS_TIMEOUT_MS'),
+    requestTimeoutMs: integer(env, p, 'HTTP_REQUEST_TIMEOUT_MS'),
+    keepAliveTimeoutMs: integer(env, p, 'HTTP_KEEP_ALIVE_TIMEOUT_MS'),
+    maxConnections: integer(env, p, 'HTTP_MAX_CONNECTIONS'),
   }
   // The headers are part of the request: node:http refuses a headers timeout longer than the request's.
   if (limits.headersTimeoutMs > limits.requestTimeoutMs)
@@ -312,7 +323,7 @@ function readMasterKey(env: Env, production: boolean, p: Problems): Buffer | und
 export function loadConfig(env: Env): Config {
   const p = new Problems()
   const production = env.NODE_ENV === 'production'
-  const port = integer(env, p, { name: 'PORT', min: 0, max: 65535 })
+  const port = integer(env, p, 'PORT')
   const publicUrl = (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, '')
   if (!URL.canParse(publicUrl) || !/^https?:/.test(publicUrl))
     p.add('PUBLIC_URL', 'must be an http(s) URL')
@@ -332,53 +343,25 @@ export function loadConfig(env: Env): Config {
     databaseCaFile: env.DB_SSL_CA || undefined,
     dataDir: env.DATA_DIR || defaults.DATA_DIR,
     wechatApiBaseUrl,
-    wechatTimeoutMs: integer(env, p, { name: 'WECHAT_TIMEOUT_MS', min: 100, max: 60000 }),
+    wechatTimeoutMs: integer(env, p, 'WECHAT_TIMEOUT_MS'),
     connections: readConnections(env, p),
     masterKey: readMasterKey(env, production, p),
     adminApiKey,
-    accessTokenTtlSeconds: integer(env, p, { name: 'ACCESS_TOKEN_TTL', min: 60, max: 86400 }),
-    refreshTokenTtlSeconds: integer(env, p, {
-      name: 'REFRESH_TOKEN_TTL',
-      min: 3600,
-      max: 31536000,
-    }),
-    sessionMaxLifetimeSeconds: integer(env, p, {
-      name: 'SESSION_MAX_LIFETIME',
-      min: 3600,
-      max: 31536000,
-    }),
-    refreshReuseIntervalSeconds: integer(env, p, {
-      name: 'REFRESH_REUSE_INTERVAL',
-      min: 0,
-      max: 60,
-    }),
-    auditRetentionDays: integer(env, p, { name: 'AUDIT_RETENTION_DAYS', min: 0, max: 36500 }),
+    accessTokenTtlSeconds: integer(env, p, 'ACCESS_TOKEN_TTL'),
+    refreshTokenTtlSeconds: integer(env, p, 'REFRESH_TOKEN_TTL'),
+    sessionMaxLifetimeSeconds: integer(env, p, 'SESSION_MAX_LIFETIME'),
+    refreshReuseIntervalSeconds: integer(env, p, 'REFRESH_REUSE_INTERVAL'),
+    auditRetentionDays: integer(env, p, 'AUDIT_RETENTION_DAYS'),
     logLevel: readLogLevel(env, p),
-    rateLimitIpPerMinute: integer(env, p, { name: 'RATE_LIMIT_IP_PER_MINUTE', min: 0, max: 1e6 }),
-    rateLimitConnectionPerMinute: integer(env, p, {
-      name: 'RATE_LIMIT_CONNECTION_PER_MINUTE',
-      min: 0,
-      max: 1e7,
-    }),
-    rateLimitRefreshIpPerMinute: integer(env, p, {
-      name: 'RATE_LIMIT_REFRESH_IP_PER_MINUTE',
-      min: 0,
-      max: 1e6,
-    }),
-    rateLimitGraphqlIpPerMinute: integer(env, p, {
-      name: 'RATE_LIMIT_GRAPHQL_IP_PER_MINUTE',
-      min: 0,
-      max: 1e6,
-    }),
+    rateLimitIpPerMinute: integer(env, p, 'RATE_LIMIT_IP_PER_MINUTE'),
+    rateLimitConnectionPerMinute: integer(env, p, 'RATE_LIMIT_CONNECTION_PER_MINUTE'),
+    rateLimitRefreshIpPerMinute: integer(env, p, 'RATE_LIMIT_REFRESH_IP_PER_MINUTE'),
+    rateLimitGraphqlIpPerMinute: integer(env, p, 'RATE_LIMIT_GRAPHQL_IP_PER_MINUTE'),
     http: readHttpLimits(env, p),
-    legacyPhoneFailuresPerHour: integer(env, p, {
-      name: 'LEGACY_PHONE_FAILURES_PER_HOUR',
-      min: 1,
-      max: 1000,
-    }),
+    legacyPhoneFailuresPerHour: integer(env, p, 'LEGACY_PHONE_FAILURES_PER_HOUR'),
     clientAddress: Object.freeze(readClientAddress(env, p)),
-    qrLoginTtlSeconds: integer(env, p, { name: 'QR_LOGIN_TTL', min: 30, max: 600 }),
-    qrLoginIntervalSeconds: integer(env, p, { name: 'QR_LOGIN_INTERVAL', min: 1, max: 10 }),
+    qrLoginTtlSeconds: integer(env, p, 'QR_LOGIN_TTL'),
+    qrLoginIntervalSeconds: integer(env, p, 'QR_LOGIN_INTERVAL'),
     production,
   }
   if (p.list.length) throw new ConfigError(p.list)
