@@ -1,20 +1,19 @@
 // Alarms: the few signals that mean users cannot log in (5xx, slow answers, unhealthy tasks) or soon will
-// not (database CPU, free storage), optionally mailed through an SNS topic.
+// not (database CPU, free storage of a fixed-size database), optionally mailed through an SNS topic.
 import { Duration } from 'aws-cdk-lib'
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch'
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions'
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2'
-import type * as rds from 'aws-cdk-lib/aws-rds'
 import * as sns from 'aws-cdk-lib/aws-sns'
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions'
 import { Construct } from 'constructs'
+import type { Database } from './database'
 
 export interface AlarmsProps {
   readonly loadBalancer: elbv2.ApplicationLoadBalancer
   readonly targetGroup: elbv2.ApplicationTargetGroup
-  readonly database: rds.DatabaseInstance
-  /** The database's storage, to alarm when less than a tenth of it is free. */
-  readonly databaseStorageGiB: number
+  /** Its CPU, and its free storage when it has a fixed size (alarmed below a tenth). */
+  readonly database: Database
   /**
    * Where alarm notifications are mailed (the address confirms the subscription first).
    * @default - no topic; the alarms only show in the CloudWatch console
@@ -78,17 +77,18 @@ export class Alarms extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     })
     alarm('DatabaseCpu', 'The database CPU is busy enough to slow every login', {
-      metric: db.metricCPUUtilization({ period }),
+      metric: db.cpuMetric,
       threshold: 80,
       evaluationPeriods: 3,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     })
-    alarm('DatabaseFreeStorage', 'Less than a tenth of the database storage is free', {
-      metric: db.metricFreeStorageSpace({ period }),
-      threshold: props.databaseStorageGiB * 0.1 * 1024 ** 3,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-    })
+    if (db.freeStorage)
+      alarm('DatabaseFreeStorage', 'Less than a tenth of the database storage is free', {
+        metric: db.freeStorage.metric,
+        threshold: db.freeStorage.sizeGiB * 0.1 * 1024 ** 3,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      })
 
     if (props.alarmEmail) {
       this.topic = new sns.Topic(this, 'Topic', {

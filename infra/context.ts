@@ -78,6 +78,10 @@ export function propsFromContext(get: Lookup, defaultRegion?: string): WechatLog
     availabilityZones: list('availabilityZones'),
     egressIpAllocationId: text('egressIpAllocationId'),
     baseImage: text('baseImage'),
+    lean: flag('lean'),
+    qrLoginPage: text('qrLoginPage'),
+    qrLoginEnvVersion: text('qrLoginEnvVersion') as WechatLoginStackProps['qrLoginEnvVersion'],
+    webOrigins: list('webOrigins'),
   }
   if (problems.length) throw new StackConfigError('CDK context', problems)
   return props

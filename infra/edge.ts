@@ -24,15 +24,16 @@ export interface EdgeProps {
   /** The internal load balancer in front of the service; it becomes the default behavior. */
   readonly loadBalancer: elbv2.ApplicationLoadBalancer
   /**
-   * A custom domain for the distribution (WeChat requires an ICP-filed domain in production).
+   * A custom domain for the distribution (WeChat requires an ICP-filed domain in production) and the ARN of
+   * an ACM certificate in us-east-1 that covers it.
    * @default - the distribution's `*.cloudfront.net` domain
    */
-  readonly domainName?: string
+  readonly customDomain?: { readonly domainName: string; readonly certificateArn: string }
   /**
-   * ARN of an ACM certificate in us-east-1 that covers `domainName`.
-   * @default - none; required with `domainName`
+   * How long CloudFront waits for the service's answer (at most 60 s without a quota increase).
+   * @default Duration.seconds(30)
    */
-  readonly certificateArn?: string
+  readonly originReadTimeout?: Duration
   /**
    * Edge locations to pay for; class 200 includes the Asian locations nearest to WeChat users.
    * @default cloudfront.PriceClass.PRICE_CLASS_200
@@ -49,23 +50,18 @@ export class Edge extends Construct {
 
   constructor(scope: Construct, id: string, props: EdgeProps) {
     super(scope, id)
-    if (props.certificateArn && !props.domainName)
-      throw new Error('Edge: certificateArn needs a domainName to serve it on.')
-    if (props.domainName && !props.certificateArn)
-      throw new Error('Edge: domainName needs a certificateArn (an ACM certificate in us-east-1).')
-
-    const custom = props.domainName && props.certificateArn
+    const custom = props.customDomain
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'WeChat login: API and static host',
       priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_200,
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       ...(custom
         ? {
-            domainNames: [props.domainName!],
+            domainNames: [custom.domainName],
             certificate: acm.Certificate.fromCertificateArn(
               this,
               'Certificate',
-              props.certificateArn!,
+              custom.certificateArn,
             ),
             minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
           }
@@ -76,7 +72,7 @@ export class Edge extends Construct {
           vpcOriginName: regionalName(this, 'api'),
           protocolPolicy: cloudfront.OriginProtocolPolicy.HTTP_ONLY,
           httpPort: 80,
-          readTimeout: Duration.seconds(30),
+          readTimeout: props.originReadTimeout ?? Duration.seconds(30),
         }),
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
         allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
@@ -88,7 +84,7 @@ export class Edge extends Construct {
         compress: true,
       },
     })
-    this.host = props.domainName ?? this.distribution.distributionDomainName
+    this.host = custom?.domainName ?? this.distribution.distributionDomainName
     this.url = `https://${this.host}`
 
     // The managed prefix list's id differs per region and a synth-time lookup needs an account, so it is

@@ -19,6 +19,10 @@ export const SHAPE_KEYS = [
   'availabilityZones',
   'egressIpAllocationId',
   'baseImage',
+  'lean',
+  'qrLoginPage',
+  'qrLoginEnvVersion',
+  'webOrigins',
 ] as const
 
 /** The cdk.context.json key holding one deployment's remembered shape. */

@@ -39,14 +39,32 @@ export interface WechatLoginStackProps extends StackProps {
   readonly deletionProtection?: boolean
   /** @default 1 */
   readonly minTasks?: number
-  /** @default 4 */
+  /** @default - 4, or minTasks when that is higher (taskCounts) */
   readonly maxTasks?: number
   /** @default - no alarm mail */
   readonly alarmEmail?: string
   /** Further Mini Programs, their AppSecrets in existing Secrets Manager secrets. @default [] */
   readonly extraConnections?: readonly ExtraConnection[]
-  /** CPU architecture of the image and the task. @default 'arm64'; 'x86_64' in China */
+  /** CPU architecture of the image and the task. @default 'arm64'; 'x86_64' in China and in lean mode */
   readonly cpuArchitecture?: 'arm64' | 'x86_64'
+  /**
+   * Lean mode, for an idle bill under $30 a month: Fargate Spot, the smallest task, a NAT instance and
+   * Aurora PostgreSQL Serverless v2 that pauses at 0 ACU when idle. Global shape only.
+   * @default false
+   */
+  readonly lean?: boolean
+  /** The Mini Program page a web login's QR code opens (WECHAT_QR_LOGIN_PAGE). @default - QR login off */
+  readonly qrLoginPage?: string
+  /** Which version of the Mini Program the QR code opens. @default 'release' */
+  readonly qrLoginEnvVersion?: 'release' | 'trial' | 'develop'
+  /** Origins whose pages may start and poll a QR login (WECHAT_WEB_ORIGINS). @default [] */
+  readonly webOrigins?: readonly string[]
+}
+
+/** The task counts the stack deploys: the one place their defaults are decided. */
+export function taskCounts(props: WechatLoginStackProps): { min: number; max: number } {
+  const min = props.minTasks ?? 1
+  return { min, max: props.maxTasks ?? Math.max(4, min) }
 }
 
 const CONNECTION_ID = /^[a-z0-9-]{1,31}$/
@@ -63,6 +81,8 @@ const IMAGE = /^[a-z0-9][\w./:@-]{0,254}$/
 export const isChina = (region: string | undefined): boolean => !!region?.startsWith('cn-')
 const INSTANCE_TYPE = /^(db\.)?[a-z][a-z0-9-]*\.[a-z0-9]+$/
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
+const QR_PAGE = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_.-]+)*$/
+const ORIGIN = /^https:\/\/[a-z0-9.-]+(:\d{1,5})?$/
 const SECRET_ID =
   /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?[A-Za-z0-9/_+=.@-]{1,512}$/
 
@@ -128,8 +148,7 @@ export function problemsWith(props: WechatLoginStackProps): string[] {
     p.push(`dbInstanceType "${props.dbInstanceType}" is not an instance type such as t4g.micro.`)
   if (props.dbAllocatedStorage !== undefined && !isWhole(props.dbAllocatedStorage, 20, 65536))
     p.push('dbAllocatedStorage must be a whole number of GiB from 20 (the gp3 minimum) to 65536.')
-  const min = props.minTasks ?? 1
-  const max = props.maxTasks ?? Math.max(4, min)
+  const { min, max } = taskCounts(props)
   if (!isWhole(min, 1, 100)) p.push('minTasks must be a whole number from 1 to 100.')
   if (!isWhole(max, 1, 100)) p.push('maxTasks must be a whole number from 1 to 100.')
   else if (isWhole(min, 1, 100) && max < min)
@@ -140,6 +159,37 @@ export function problemsWith(props: WechatLoginStackProps): string[] {
     p.push(`alarmEmail "${props.alarmEmail}" is not an email address.`)
   if (props.cpuArchitecture !== undefined && !['arm64', 'x86_64'].includes(props.cpuArchitecture))
     p.push(`cpuArchitecture must be "arm64" or "x86_64", not "${String(props.cpuArchitecture)}".`)
+  if (props.lean && china)
+    p.push(
+      'lean is for the global shape only: Aurora PostgreSQL Serverless v2 with auto-pause and Fargate Spot are not confirmed in the China Regions, and without CloudFront the load balancer dominates the bill there anyway.',
+    )
+  if (props.lean && (props.dbInstanceType !== undefined || props.dbAllocatedStorage !== undefined))
+    p.push(
+      'dbInstanceType and dbAllocatedStorage size an RDS instance; lean runs Aurora Serverless v2, which sizes itself: drop them or lean.',
+    )
+  if (
+    props.qrLoginPage !== undefined &&
+    !(QR_PAGE.test(props.qrLoginPage) && props.qrLoginPage.length <= 128)
+  )
+    p.push(
+      `qrLoginPage "${props.qrLoginPage}" is not a page path such as pages/qr-login/index (no leading "/").`,
+    )
+  if (
+    props.qrLoginEnvVersion !== undefined &&
+    !['release', 'trial', 'develop'].includes(props.qrLoginEnvVersion)
+  )
+    p.push(
+      `qrLoginEnvVersion must be "release", "trial" or "develop", not "${String(props.qrLoginEnvVersion)}".`,
+    )
+  for (const origin of props.webOrigins ?? [])
+    if (!ORIGIN.test(origin))
+      p.push(
+        `webOrigins entry "${origin}" is not an https origin such as https://admin.example.com.`,
+      )
+  if ((props.webOrigins?.length || props.qrLoginEnvVersion) && !props.qrLoginPage)
+    p.push(
+      'webOrigins and qrLoginEnvVersion only matter with qrLoginPage, which turns QR login on.',
+    )
 
   const ids = new Set<string>()
   ;(props.extraConnections ?? []).forEach((c, i) => {

@@ -2,7 +2,7 @@
 // load balancer itself on the ICP-filed domain); deploy-time parameters for what must stay out of the
 // repository, typed props for the shape, and the outputs an operator pastes into the WeChat console.
 import { fileURLToPath } from 'node:url'
-import { CfnOutput, CfnRule, Fn, Lazy, SecretValue, Stack } from 'aws-cdk-lib'
+import { CfnOutput, CfnRule, Duration, Fn, Lazy, SecretValue, Stack } from 'aws-cdk-lib'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
 import * as ecs from 'aws-cdk-lib/aws-ecs'
 import type { Construct } from 'constructs'
@@ -14,7 +14,8 @@ import { Network } from './network'
 import { PublicEntry } from './public-entry'
 import { deployParameters } from './parameters'
 import { ServiceSecrets } from './service-secrets'
-import { isChina, type WechatLoginStackProps, validateStackProps } from './stack-props'
+import { serviceSettings } from './service-settings'
+import { isChina, taskCounts, type WechatLoginStackProps, validateStackProps } from './stack-props'
 import { StaticHost } from './static-host'
 
 export type { WechatLoginStackProps } from './stack-props'
@@ -32,14 +33,17 @@ export class WechatLoginStack extends Stack {
     })
     const p = deployParameters(this)
     const china = isChina(props.region)
-    const minTasks = props.minTasks ?? 1
-    // Graviton is not confirmed for Fargate (nor t4g for RDS and EC2) in the China Regions: x86 there.
-    const arm = props.cpuArchitecture ? props.cpuArchitecture === 'arm64' : !china
+    const lean = props.lean ?? false
+    const tasks = taskCounts(props)
+    const settings = serviceSettings(props)
+    // Graviton is not confirmed for Fargate (nor t4g for RDS and EC2) in the China Regions, and the ECS
+    // guide lists Fargate Spot (lean) for x86 only: x86 there.
+    const arm = props.cpuArchitecture ? props.cpuArchitecture === 'arm64' : !china && !lean
     const small = (armClass: ec2.InstanceClass, size: ec2.InstanceSize) =>
       ec2.InstanceType.of(china ? ec2.InstanceClass.T3 : armClass, size)
 
     const network = new Network(this, 'Network', {
-      natMode: props.natMode,
+      natMode: props.natMode ?? (lean ? 'instance' : undefined),
       natInstanceType: small(ec2.InstanceClass.T4G, ec2.InstanceSize.NANO),
       egressIpAllocationId: props.egressIpAllocationId,
       availabilityZones: props.availabilityZones ? [...props.availabilityZones] : undefined,
@@ -52,6 +56,7 @@ export class WechatLoginStack extends Stack {
       allocatedStorageGiB: props.dbAllocatedStorage,
       deletionProtection: props.deletionProtection,
       multiAz: props.multiAz,
+      serverless: lean ? {} : undefined,
     })
     const secrets = new ServiceSecrets(this, 'Secrets', {
       wechatAppId: p.appId.valueAsString,
@@ -68,10 +73,13 @@ export class WechatLoginStack extends Stack {
       wechatConnectionId: p.connectionId.valueAsString,
       wechatLoginOnly: p.loginOnly.valueAsString,
       buildContext: repositoryRoot,
-      buildArgs: props.baseImage ? { BASE_IMAGE: props.baseImage } : undefined,
+      buildArgs: settings.buildArgs,
+      environment: settings.environment,
       cpuArchitecture: arm ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
-      minTasks,
-      maxTasks: props.maxTasks ?? Math.max(4, minTasks),
+      minTasks: tasks.min,
+      maxTasks: tasks.max,
+      // Lean: the smallest Fargate task, on Spot, without Container Insights.
+      ...(lean ? { cpu: 256, memoryLimitMiB: 512, spot: true, containerInsights: false } : {}),
       // Only the hop the stack controls: CloudFront (the load balancer accepts nothing else) or, in China,
       // the internet-facing load balancer, which appends the caller to X-Forwarded-For.
       clientAddressHeader: china ? 'x-forwarded-for' : 'cloudfront-viewer-address',
@@ -97,8 +105,12 @@ export class WechatLoginStack extends Stack {
     } else {
       const edge = new Edge(this, 'Edge', {
         loadBalancer: service.loadBalancer,
-        domainName: props.domainName,
-        certificateArn: props.certificateArn,
+        // validateStackProps has made sure the two come together.
+        customDomain: props.domainName
+          ? { domainName: props.domainName, certificateArn: props.certificateArn! }
+          : undefined,
+        // Lean: room for the database to resume within DB_CONNECT_TIMEOUT.
+        originReadTimeout: lean ? Duration.seconds(60) : undefined,
       })
       new StaticHost(this, 'Static', {
         distribution: edge.distribution,
@@ -117,8 +129,7 @@ export class WechatLoginStack extends Stack {
     new Alarms(this, 'Alarms', {
       loadBalancer: service.loadBalancer,
       targetGroup: service.targetGroup,
-      database: database.instance,
-      databaseStorageGiB: database.allocatedStorageGiB,
+      database,
       alarmEmail: props.alarmEmail,
     })
 

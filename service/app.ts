@@ -2,6 +2,7 @@
 import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'
 import { compatRoutes } from './compat'
+import { consoleRoutes } from './console/routes'
 import type { Deps } from './deps'
 import { AppError } from './errors'
 import { accessLog } from './http/access-log'
@@ -19,11 +20,21 @@ import { openApiRoutes } from './routes/openapi'
 import { phoneRoutes } from './routes/phone'
 import { qrLoginRoutes } from './routes/qr-logins'
 import { tokenRoutes } from './routes/tokens'
+import { wechatEventRoutes } from './routes/wechat-events'
 import { wellKnownRoutes } from './routes/well-known'
 
 export const MAX_BODY_BYTES = 16 * 1024
 
-export function createApp(deps: Deps, lifecycle: Lifecycle = { draining: false }) {
+export interface AppOptions {
+  /** Extra pages mounted at the root before the not-found handler: `npm start`'s playground. */
+  pages?: Hono
+}
+
+export function createApp(
+  deps: Deps,
+  lifecycle: Lifecycle = { draining: false },
+  options: AppOptions = {},
+) {
   const app = new Hono<AppEnv>()
   app.use(requestId())
   app.use(clientAddress(deps.config.clientAddress))
@@ -59,11 +70,16 @@ export function createApp(deps: Deps, lifecycle: Lifecycle = { draining: false }
   app.route('/', loginRoutes(deps))
   app.route('/', tokenRoutes(deps))
   app.route('/', meRoutes(deps))
-  if (deps.config.adminApiKey) app.route('/', adminRoutes(deps, deps.config.adminApiKey))
+  if (deps.config.adminApiKey) {
+    app.route('/', adminRoutes(deps, deps.config.adminApiKey))
+    app.route('/', consoleRoutes(deps, deps.config.adminApiKey))
+  }
   app.route('/', phoneRoutes(deps))
   app.route('/', qrLoginRoutes(deps))
+  app.route('/', wechatEventRoutes(deps))
   // Authing's routes write their own errors (HTTP 200 envelopes), the limiter's 429 included.
   app.route('/', compatRoutes(deps, { login: limited, graphql: graphqlLimited }))
+  if (options.pages) app.route('/', options.pages)
   app.notFound((c) => errorResponse(c, new AppError('not_found', 'There is nothing at this path.')))
   app.onError((err, c) => errorResponse(c, err))
   return app

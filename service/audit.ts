@@ -25,6 +25,14 @@ export type AuditType =
   | 'qr_login.confirmed'
   | 'qr_login.cancelled'
   | 'qr_login.refused'
+  | 'wechat.push'
+  | 'webhook_delivery.retried'
+  | 'console.signed_in'
+  | 'console.sign_in_refused'
+  | 'console.signed_out'
+
+/** Who acted through the admin API: a caller with the key, or an operator in the admin console. */
+export type AdminActor = 'admin' | 'console'
 
 export interface AuditEvent {
   type: AuditType

@@ -16,6 +16,9 @@ import { createAccessTokens } from './tokens/access-token'
 import { createKeyStore } from './tokens/signing-keys'
 import { createWeChatAccessTokens } from './wechat/access-tokens'
 import { createWeChatClient } from './wechat/client'
+import { createRecentWeChatErrors, recordingErrors } from './wechat/recent-errors'
+import { syncWebhookEndpoints } from './webhooks/endpoints'
+import { startWebhookWorker } from './webhooks/worker'
 
 export interface Service {
   deps: Deps
@@ -58,6 +61,7 @@ export async function bootstrap(config: Config, options: BootstrapOptions): Prom
       url: config.databaseUrl,
       dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'pglite'),
       caFile: config.databaseCaFile,
+      connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
     }))
   // The first statement opens the first connection: a refused certificate surfaces here.
   const applied = await migrate(database.db).catch((err: unknown) => {
@@ -76,16 +80,22 @@ export async function bootstrap(config: Config, options: BootstrapOptions): Prom
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
   })
   await keys.current()
-  const wechat = createWeChatClient({
-    baseUrl: config.wechatApiBaseUrl,
-    timeoutMs: config.wechatTimeoutMs,
-    logger,
-  })
+  const wechatErrors = createRecentWeChatErrors()
+  const wechat = recordingErrors(
+    createWeChatClient({
+      baseUrl: config.wechatApiBaseUrl,
+      timeoutMs: config.wechatTimeoutMs,
+      logger,
+    }),
+    wechatErrors,
+    now,
+  )
   const deps: Deps = {
     config,
     db: database.db,
     dbKind: database.kind,
     wechat,
+    wechatErrors,
     wechatTokens: createWeChatAccessTokens({ db: database.db, sealer, wechat, now, logger }),
     sealer,
     keys,
@@ -101,12 +111,15 @@ export async function bootstrap(config: Config, options: BootstrapOptions): Prom
     randomId,
     migrationTags: await readMigrationTags(),
   }
+  await syncWebhookEndpoints(database.db, config.webhooks)
+  const webhooks = config.webhooks.length ? startWebhookWorker(deps) : undefined
   const pruning = startPruning(deps)
   return {
     deps,
     database,
     applied,
     async close() {
+      await webhooks?.stop()
       await pruning.stop()
       await wechat.close()
       await database.close()

@@ -30,6 +30,11 @@ export const defaults = {
   LEGACY_PHONE_FAILURES_PER_HOUR: 5,
   QR_LOGIN_TTL: 120,
   QR_LOGIN_INTERVAL: 2,
+  /** Long enough for a paused Aurora Serverless v2 to resume. */
+  DB_CONNECT_TIMEOUT: 10,
+  MAINTENANCE_INTERVAL: 3600,
+  WEBHOOK_TIMEOUT_MS: 10000,
+  WEBHOOK_POLL_MS: 1000,
 } as const
 
 /** The variables whose default is a number, i.e. those read with integer(). */

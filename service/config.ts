@@ -1,7 +1,9 @@
 // loadConfig(env): the only reader of the environment. Collects every problem into one message and returns
 // a frozen, typed object. docs/configuration.md documents each key; the defaults are in config-defaults.ts.
+import { createHash } from 'node:crypto'
 import { z } from 'zod'
 import { defaults, type IntegerVariable } from './config-defaults'
+import { webhookEventTypes, type WebhookEndpoint } from './webhooks/types'
 
 export interface Connection {
   /** Stable identifier in URLs and tokens (`azp`): lowercase letters, digits and `-`, under 32 characters. */
@@ -22,6 +24,10 @@ export interface Connection {
   readonly qrLoginEnvVersion: 'release' | 'trial' | 'develop'
   /** Origins (`https://admin.example.com`) whose pages may start and poll a QR login. */
   readonly webOrigins: readonly string[]
+  /** The Token of 消息推送: WeChat's pushes are signed with it; absent, the push URL answers 404. */
+  readonly pushToken?: string
+  /** The EncodingAESKey of 消息推送, for safe mode; present, unencrypted pushes are refused. */
+  readonly encodingAesKey?: string
 }
 
 export interface DatabaseParts {
@@ -56,6 +62,8 @@ export interface Config {
   readonly databaseUrl?: string
   /** DB_SSL_CA: a PEM file of the CA to trust for the database's TLS instead of Amazon RDS's bundle. */
   readonly databaseCaFile?: string
+  /** How long opening a database connection may take: long enough for a paused Aurora to resume. */
+  readonly databaseConnectTimeoutSeconds: number // DB_CONNECT_TIMEOUT
   readonly dataDir: string // DATA_DIR
   readonly wechatApiBaseUrl: string // WECHAT_API_BASE_URL
   readonly wechatTimeoutMs: number // WECHAT_TIMEOUT_MS
@@ -71,6 +79,8 @@ export interface Config {
   readonly refreshReuseIntervalSeconds: number // REFRESH_REUSE_INTERVAL
   /** Audit events older than this are deleted; 0 keeps them forever. */
   readonly auditRetentionDays: number // AUDIT_RETENTION_DAYS
+  /** How often each instance prunes expired rows; each round wakes a database that pauses when idle. */
+  readonly maintenanceIntervalSeconds: number // MAINTENANCE_INTERVAL
   readonly logLevel: string // LOG_LEVEL: pino's level, checked at start
   /** Login and phone calls per client IP (IPv6: per /64) per minute, per instance; 0: no limit. */
   readonly rateLimitIpPerMinute: number // RATE_LIMIT_IP_PER_MINUTE
@@ -88,6 +98,12 @@ export interface Config {
   readonly clientAddress: ClientAddressSource
   readonly qrLoginTtlSeconds: number // QR_LOGIN_TTL: how long a web login's code lives
   readonly qrLoginIntervalSeconds: number // QR_LOGIN_INTERVAL: the web page's poll interval
+  /** WEBHOOKS: the customer's backends that receive user events (service/webhooks/); absent: none. */
+  readonly webhooks: readonly WebhookEndpoint[]
+  /** How long a webhook receiver has to answer before the attempt counts as failed. */
+  readonly webhookTimeoutMs: number // WEBHOOK_TIMEOUT_MS
+  /** How often each instance looks for due webhook deliveries: the delay before a new event is sent. */
+  readonly webhookPollMs: number // WEBHOOK_POLL_MS
   readonly production: boolean // NODE_ENV === 'production'
 }
 
@@ -120,6 +136,33 @@ const connectionSchema = z.strictObject({
     .optional(),
   qrLoginEnvVersion: z.enum(['release', 'trial', 'develop']).default('release'),
   webOrigins: z.array(webOrigin).max(20).default([]),
+  // What the console accepts: a Token of 3-32 letters and digits, an EncodingAESKey of 43 (the key's base64).
+  pushToken: z
+    .string()
+    .regex(/^[A-Za-z0-9]{3,32}$/, 'must be 3 to 32 letters and digits, as in the WeChat console')
+    .optional(),
+  encodingAesKey: z
+    .string()
+    .regex(/^[A-Za-z0-9]{43}$/, 'must be the 43 letters and digits of the WeChat console')
+    .optional(),
+})
+
+const loopback = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])$/
+
+const webhookSchema = z.strictObject({
+  url: z.string().refine((v) => {
+    if (!URL.canParse(v)) return false
+    const u = new URL(v)
+    if (u.username || u.password) return false
+    return u.protocol === 'https:' || (u.protocol === 'http:' && loopback.test(u.hostname))
+  }, 'must be an https URL without credentials (http only for localhost and 127.0.0.1)'),
+  // Standard Webhooks: whsec_ and base64 of 24 to 64 random bytes.
+  secret: z.string().refine((v) => {
+    const raw = v.startsWith('whsec_') ? v.slice(6) : ''
+    const key = Buffer.from(raw, 'base64')
+    return /^[A-Za-z0-9+/]+={0,2}$/.test(raw) && key.length >= 24 && key.length <= 64
+  }, 'must be whsec_ followed by base64 of 24 to 64 random bytes (whsec_$(openssl rand -base64 32))'),
+  events: z.array(z.enum(webhookEventTypes)).min(1).optional(),
 })
 
 type Env = Record<string, string | undefined>
@@ -153,6 +196,10 @@ const bounds: Record<IntegerVariable, { min: number; max: number }> = {
   LEGACY_PHONE_FAILURES_PER_HOUR: { min: 1, max: 1000 },
   QR_LOGIN_TTL: { min: 30, max: 600 },
   QR_LOGIN_INTERVAL: { min: 1, max: 10 },
+  DB_CONNECT_TIMEOUT: { min: 1, max: 120 },
+  MAINTENANCE_INTERVAL: { min: 60, max: 604_800 },
+  WEBHOOK_TIMEOUT_MS: { min: 100, max: 60_000 },
+  WEBHOOK_POLL_MS: { min: 50, max: 60_000 },
 }
 
 /** A whole number within its bounds, or its default when unset (a problem, and the default, when invalid). */
@@ -201,10 +248,17 @@ function readClientAddress(env: Env, p: Problems): ClientAddressSource {
   return header ? { header, hops } : { hops }
 }
 
-function describeIssues(variable: string, error: z.ZodError, p: Problems) {
+/** The shorthand variables whose value is one connection key, so that a problem names the variable set. */
+const shorthandVariables: Record<string, string> = {
+  pushToken: 'WECHAT_PUSH_TOKEN',
+  encodingAesKey: 'WECHAT_ENCODING_AES_KEY',
+}
+
+function describeIssues(variable: string, error: z.ZodError, p: Problems, shorthand = false) {
   for (const issue of error.issues) {
-    const where = issue.path.length ? `[${issue.path.join('.')}]` : ''
-    p.add(`${variable}${where}`, issue.message)
+    const own = shorthand && shorthandVariables[String(issue.path[0])]
+    if (own) p.add(own, issue.message)
+    else p.add(`${variable}${issue.path.length ? `[${issue.path.join('.')}]` : ''}`, issue.message)
   }
 }
 
@@ -240,17 +294,22 @@ function readConnections(env: Env, p: Problems): Connection[] {
       ...(env.WECHAT_WEB_ORIGINS
         ? { webOrigins: env.WECHAT_WEB_ORIGINS.split(',').map((o) => o.trim()) }
         : {}),
+      ...(env.WECHAT_PUSH_TOKEN ? { pushToken: env.WECHAT_PUSH_TOKEN } : {}),
+      ...(env.WECHAT_ENCODING_AES_KEY ? { encodingAesKey: env.WECHAT_ENCODING_AES_KEY } : {}),
     })
   }
   const connections: Connection[] = []
   raw.forEach((item, i) => {
-    const variable =
-      single && i === raw.length - 1
-        ? 'WECHAT_APP_ID/WECHAT_APP_SECRET'
-        : `WECHAT_CONNECTIONS[${i}]`
+    const shorthand = !!single && i === raw.length - 1
+    const variable = shorthand ? 'WECHAT_APP_ID/WECHAT_APP_SECRET' : `WECHAT_CONNECTIONS[${i}]`
     const result = connectionSchema.safeParse(item)
-    if (!result.success) return describeIssues(variable, result.error, p)
+    if (!result.success) return describeIssues(variable, result.error, p, shorthand)
     const c = result.data
+    if (c.encodingAesKey && !c.pushToken)
+      p.add(
+        shorthand ? 'WECHAT_ENCODING_AES_KEY' : `${variable}[encodingAesKey]`,
+        `needs ${shorthand ? 'WECHAT_PUSH_TOKEN' : 'a pushToken'} too: WeChat signs every push with the Token`,
+      )
     if (connections.some((other) => other.id === c.id))
       p.add(variable, `repeats the connection id "${c.id}"`)
     // One Mini Program, two connections: tokens, identities and the shared WeChat access token are per AppID.
@@ -259,6 +318,34 @@ function readConnections(env: Env, p: Problems): Connection[] {
     connections.push(Object.freeze({ ...c, displayName: c.displayName ?? c.id }))
   })
   return connections
+}
+
+function readWebhooks(env: Env, p: Problems): WebhookEndpoint[] {
+  if (!env.WEBHOOKS) return []
+  let raw: unknown
+  try {
+    raw = JSON.parse(env.WEBHOOKS)
+  } catch {
+    p.add('WEBHOOKS', 'is not valid JSON')
+    return []
+  }
+  if (!Array.isArray(raw)) {
+    p.add('WEBHOOKS', 'must be a JSON array of {url, secret, events?}')
+    return []
+  }
+  const endpoints: WebhookEndpoint[] = []
+  raw.forEach((item, i) => {
+    const result = webhookSchema.safeParse(item)
+    // The issue names the field, never its value: a secret must not reach the message.
+    if (!result.success) return describeIssues(`WEBHOOKS[${i}]`, result.error, p)
+    const { url, secret, events } = result.data
+    const id = `ep_${createHash('sha256').update(url).digest('hex').slice(0, 16)}`
+    if (endpoints.some((e) => e.id === id)) return p.add(`WEBHOOKS[${i}]`, 'repeats a url')
+    endpoints.push(
+      Object.freeze({ id, url, secret, ...(events && { events: [...new Set(events)] }) }),
+    )
+  })
+  return endpoints
 }
 
 function readDatabaseUrl(env: Env, p: Problems): string | undefined {
@@ -341,6 +428,7 @@ export function loadConfig(env: Env): Config {
     publicUrl,
     databaseUrl: readDatabaseUrl(env, p),
     databaseCaFile: env.DB_SSL_CA || undefined,
+    databaseConnectTimeoutSeconds: integer(env, p, 'DB_CONNECT_TIMEOUT'),
     dataDir: env.DATA_DIR || defaults.DATA_DIR,
     wechatApiBaseUrl,
     wechatTimeoutMs: integer(env, p, 'WECHAT_TIMEOUT_MS'),
@@ -352,6 +440,7 @@ export function loadConfig(env: Env): Config {
     sessionMaxLifetimeSeconds: integer(env, p, 'SESSION_MAX_LIFETIME'),
     refreshReuseIntervalSeconds: integer(env, p, 'REFRESH_REUSE_INTERVAL'),
     auditRetentionDays: integer(env, p, 'AUDIT_RETENTION_DAYS'),
+    maintenanceIntervalSeconds: integer(env, p, 'MAINTENANCE_INTERVAL'),
     logLevel: readLogLevel(env, p),
     rateLimitIpPerMinute: integer(env, p, 'RATE_LIMIT_IP_PER_MINUTE'),
     rateLimitConnectionPerMinute: integer(env, p, 'RATE_LIMIT_CONNECTION_PER_MINUTE'),
@@ -362,6 +451,9 @@ export function loadConfig(env: Env): Config {
     clientAddress: Object.freeze(readClientAddress(env, p)),
     qrLoginTtlSeconds: integer(env, p, 'QR_LOGIN_TTL'),
     qrLoginIntervalSeconds: integer(env, p, 'QR_LOGIN_INTERVAL'),
+    webhooks: readWebhooks(env, p),
+    webhookTimeoutMs: integer(env, p, 'WEBHOOK_TIMEOUT_MS'),
+    webhookPollMs: integer(env, p, 'WEBHOOK_POLL_MS'),
     production,
   }
   if (p.list.length) throw new ConfigError(p.list)

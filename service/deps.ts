@@ -9,12 +9,15 @@ import type { AccessTokens } from './tokens/access-token'
 import type { KeyStore } from './tokens/signing-keys'
 import type { WeChatAccessTokens } from './wechat/access-tokens'
 import type { WeChatClient } from './wechat/client'
+import type { RecentWeChatErrors } from './wechat/recent-errors'
 
 export interface Deps {
   config: Config
   db: Db
   dbKind: 'postgres' | 'pglite'
   wechat: WeChatClient
+  /** This instance's last WeChat errors, for the admin console. */
+  wechatErrors: RecentWeChatErrors
   /** WeChat access tokens per appid, shared by every instance through the database. */
   wechatTokens: WeChatAccessTokens
   sealer: Sealer

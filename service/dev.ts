@@ -5,6 +5,7 @@ import { networkInterfaces } from 'node:os'
 import { defaultSimApps } from '../simulator/app'
 import { startSimulator, type StartedSimulator } from '../simulator/server'
 import { bootstrap } from './bootstrap'
+import { playgroundRoutes } from './playground/routes'
 import { startQrDemo } from './qr-demo'
 import { ConfigError, loadConfig } from './config'
 import { defaults } from './config-defaults'
@@ -19,6 +20,12 @@ const port = Number(env.PORT || defaults.PORT)
 // Loopback unless asked: HOST=0.0.0.0 lets a phone's preview or another machine's DevTools reach it.
 const host = env.HOST || '127.0.0.1'
 const devApp = defaultSimApps[0]!
+/** A second Mini Program of the same developer account (same open platform): the playground shows unionid linking. */
+const secondApp = {
+  appId: 'wx0000000000000002',
+  secret: '00000000000000000000000000000002',
+  openPlatform: devApp.openPlatform,
+}
 const logger = createLogger(env.LOG_LEVEL || defaults.LOG_LEVEL)
 const ownCredentials = !!(env.WECHAT_CONNECTIONS || env.WECHAT_APP_ID || env.WECHAT_APP_SECRET)
 
@@ -35,23 +42,29 @@ function addresses(actualPort: number): string[] {
 async function simulatorFor(): Promise<StartedSimulator | undefined> {
   if (ownCredentials || env.WECHAT_API_BASE_URL) return undefined
   const simPort = port ? port + 1 : 0
-  return startSimulator({ apps: defaultSimApps, port: simPort }).catch((err: unknown) => {
-    throw listenError(err, 'The WeChat simulator', '127.0.0.1', simPort)
-  })
+  return startSimulator({ apps: [...defaultSimApps, secondApp], port: simPort }).catch(
+    (err: unknown) => {
+      throw listenError(err, 'The WeChat simulator', '127.0.0.1', simPort)
+    },
+  )
 }
 
 /**
- * With the simulator, the development connection also logs in on the web by QR, from the playground's
- * origin; the develop version's codes need no published page.
+ * With the simulator, the development connection also logs in on the web by QR, from the QR demo's
+ * origin; the develop version's codes need no published page. The second connection is another Mini
+ * Program of the same developer account.
  */
-const devConnection = (demoPort: number) => ({
-  id: 'wechat-miniprogram',
-  appId: devApp.appId,
-  appSecret: devApp.secret,
-  qrLoginPage: 'pages/qr-login/index',
-  qrLoginEnvVersion: 'develop',
-  webOrigins: [`http://localhost:${demoPort}`, `http://127.0.0.1:${demoPort}`],
-})
+const devConnections = (demoPort: number) => [
+  {
+    id: 'wechat-miniprogram',
+    appId: devApp.appId,
+    appSecret: devApp.secret,
+    qrLoginPage: 'pages/qr-login/index',
+    qrLoginEnvVersion: 'develop',
+    webOrigins: [`http://localhost:${demoPort}`, `http://127.0.0.1:${demoPort}`],
+  },
+  { id: 'second-miniprogram', appId: secondApp.appId, appSecret: secondApp.secret },
+]
 
 function banner(urls: string[], wechat: string, appId: string, connection: string, sim?: string) {
   const [api, ...lan] = urls
@@ -84,7 +97,7 @@ try {
     ...env,
     PORT: String(port),
     ...(sim ? { WECHAT_API_BASE_URL: sim.url } : {}),
-    ...(ownCredentials ? {} : { WECHAT_CONNECTIONS: JSON.stringify([devConnection(port + 2)]) }),
+    ...(ownCredentials ? {} : { WECHAT_CONNECTIONS: JSON.stringify(devConnections(port + 2)) }),
   })
   const service = await bootstrap(config, { logger })
   // The QR login playground, on its own origin (the simulator stands in for the phone that scans); started
@@ -100,16 +113,29 @@ try {
           appId: config.connections[0]!.appId,
         })
       : undefined
-  const server = await startServer(service, config.port, host).catch(async (err: unknown) => {
-    await service.close()
-    throw err
-  })
+  // The playground at / (development only: main.ts, which `npm run serve` and the image run, has none).
+  const pages = sim
+    ? await playgroundRoutes({
+        simUrl: sim.url,
+        config,
+        qrDemoUrl: demo ? `http://localhost:${port + 2}` : undefined,
+      })
+    : undefined
+  const server = await startServer(service, config.port, host, pages ? { pages } : {}).catch(
+    async (err: unknown) => {
+      await service.close()
+      throw err
+    },
+  )
   const connection = config.connections[0]!
   const wechat = sim
     ? `simulator at ${sim.url}`
     : `${config.wechatApiBaseUrl}${config.wechatApiBaseUrl === 'https://api.weixin.qq.com' ? ' (real WeChat)' : ''}, AppID ${config.connections.map((c) => c.appId).join(', ')}`
   process.stdout.write(
     banner(addresses(server.port), wechat, connection.appId, connection.id, sim?.url) +
+      (pages
+        ? `Playground (a simulated Mini Program in your browser): ${addresses(server.port)[0]}/\n`
+        : '') +
       (demo
         ? `QR login on the web (scan with the simulated Mini Program): http://localhost:${port + 2}\n\n`
         : ''),

@@ -18,6 +18,8 @@ const redactPaths = [
   'masterKey',
   'privateJwk',
   'adminApiKey',
+  'pushToken',
+  'encodingAesKey',
   'headers.authorization',
   'headers.cookie',
   '*.appSecret',
@@ -31,6 +33,8 @@ const redactPaths = [
   '*.authorization',
   '*.password',
   '*.adminApiKey',
+  '*.pushToken',
+  '*.encodingAesKey',
   '*.headers.authorization',
 ]
 

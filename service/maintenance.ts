@@ -1,19 +1,28 @@
 // Pruning what the service no longer needs: expired refresh tokens, sessions that ended a week ago, audit
-// events past AUDIT_RETENTION_DAYS, and legacy-phone failure counts whose window is long over. Every instance prunes hourly, at its own minute; each batch is its own
-// short statement, so a backlog never holds long locks, and two instances pruning at once only find less.
+// events past AUDIT_RETENTION_DAYS, legacy-phone failure counts whose window is long over, webhook deliveries
+// delivered a week ago or failed a month ago, and the dedupe rows of WeChat's pushes past any retry. Every
+// instance prunes every MAINTENANCE_INTERVAL (hourly; daily where the database pauses when idle, since each
+// round wakes it), at its own moment; each batch is its own short statement, so a backlog never holds long
+// locks, and two instances pruning at once only find less.
 import { sql } from 'drizzle-orm'
 import type { Deps } from './deps'
 
 /** Ended sessions are kept this long, so the admin API still shows how a recent session ended. */
 export const ENDED_SESSION_KEEP_DAYS = 7
+/** WeChat retries a push within seconds; a week of dedupe rows also catches a late replay of one. */
+export const PUSH_DEDUPE_KEEP_DAYS = 7
+/** Delivered webhooks are kept this long (the admin API shows them); failed ones, to be retried, longer. */
+export const DELIVERED_WEBHOOK_KEEP_DAYS = 7
+export const FAILED_WEBHOOK_KEEP_DAYS = 30
 const BATCH = 5000
-const EVERY_MS = 3600_000
 
 export interface Pruned {
   refreshTokens: number
   sessions: number
   auditEvents: number
   legacyPhoneFailures: number
+  wechatPushEvents: number
+  webhookDeliveries: number
 }
 
 const day = 86_400_000
@@ -65,24 +74,44 @@ export async function pruneExpired(deps: Pick<Deps, 'db' | 'now' | 'config'>): P
     'legacy_phone_failures',
     sql`window_started_at < ${new Date(now.getTime() - day).toISOString()}`,
   )
-  return { refreshTokens, sessions, auditEvents, legacyPhoneFailures }
+  const ago = (days: number) => new Date(now.getTime() - days * day).toISOString()
+  const webhookDeliveries = await deleteInBatches(
+    deps,
+    'webhook_deliveries',
+    sql`(status = 'delivered' AND delivered_at < ${ago(DELIVERED_WEBHOOK_KEEP_DAYS)})
+      OR (status = 'failed' AND last_attempt_at < ${ago(FAILED_WEBHOOK_KEEP_DAYS)})`,
+  )
+  const wechatPushEvents = await deleteInBatches(
+    deps,
+    'wechat_push_events',
+    sql`received_at < ${ago(PUSH_DEDUPE_KEEP_DAYS)}`,
+  )
+  return {
+    refreshTokens,
+    sessions,
+    auditEvents,
+    legacyPhoneFailures,
+    webhookDeliveries,
+    wechatPushEvents,
+  }
 }
 
-/** Runs `pruneExpired` hourly; `stop()` ends it and waits for a round under way. */
+/** Runs `pruneExpired` every `config.maintenanceIntervalSeconds`; `stop()` ends it and waits for a round under way. */
 export function startPruning(deps: Pick<Deps, 'db' | 'now' | 'config' | 'logger'>) {
+  const everyMs = deps.config.maintenanceIntervalSeconds * 1000
   let running: Promise<void> | undefined
   const round = () => {
     running ??= pruneExpired(deps)
       .then((pruned) => deps.logger.info({ pruned }, 'pruned expired rows'))
-      .catch((err: unknown) => deps.logger.warn({ err }, 'pruning failed; trying again next hour'))
+      .catch((err: unknown) => deps.logger.warn({ err }, 'pruning failed; trying again next round'))
       .finally(() => (running = undefined))
   }
   let timer: NodeJS.Timeout | undefined
   // Instances started together do not all prune at the same minute.
   const first = setTimeout(() => {
     round()
-    timer = setInterval(round, EVERY_MS).unref()
-  }, Math.random() * EVERY_MS).unref()
+    timer = setInterval(round, everyMs).unref()
+  }, Math.random() * everyMs).unref()
   return {
     async stop() {
       clearTimeout(first)

@@ -2,7 +2,7 @@
 // requests finish, then close the WeChat pool and the database.
 import { serve } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
-import { createApp } from './app'
+import { createApp, type AppOptions } from './app'
 import type { Service } from './bootstrap'
 import type { Lifecycle } from './routes/health'
 import { listenError } from './startup-error'
@@ -18,9 +18,10 @@ export async function startServer(
   service: Service,
   port: number,
   host = '0.0.0.0',
+  options: AppOptions = {},
 ): Promise<RunningServer> {
   const lifecycle: Lifecycle = { draining: false }
-  const app = createApp(service.deps, lifecycle)
+  const app = createApp(service.deps, lifecycle, options)
   const limits = service.deps.config.http
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve(

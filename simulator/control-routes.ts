@@ -1,6 +1,7 @@
 // The simulator's control API under /__sim: register apps, mint codes, inject faults, move the clock, read counts.
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
+import { deliverPush, verifyPushUrl } from './push'
 import type { SimApp, SimState } from './state'
 import { wechatPaths } from './wire'
 
@@ -38,6 +39,29 @@ const schemas = {
   encryptedPhone: z.object({ ...phone, user: text }),
   appId: z.object({ appId: text }),
   clock: z.object({ advanceMs: z.number().int() }),
+  pushUrl: z.object({
+    url: z.url({ protocol: /^https?$/ }),
+    token: text,
+    timeoutMs: z.number().int().min(1).max(30_000).default(5000),
+  }),
+  push: z.object({
+    url: z.url({ protocol: /^https?$/ }),
+    token: text,
+    encodingAesKey: z
+      .string()
+      .regex(/^[A-Za-z0-9]{43}$/)
+      .optional(),
+    mode: z.enum(['plain', 'safe']).default('safe'),
+    format: z.enum(['json', 'xml']).default('json'),
+    appId: text,
+    event: text,
+    user: text.optional(),
+    openid: text.optional(),
+    createTime: z.number().int().min(0).optional(),
+    revokeInfo: z.string().optional(),
+    retries: z.number().int().min(0).max(3).default(3),
+    timeoutMs: z.number().int().min(1).max(30_000).default(5000),
+  }),
   fault: z.object({
     path: z.enum(wechatPaths),
     errcode: z.number().int().optional(),
@@ -104,6 +128,17 @@ export function controlRoutes(state: SimState): Hono {
   app.get('/wxa-codes', (c) => {
     const appId = c.req.query('appId')
     return c.json({ codes: state.wxaCodes.filter((x) => !appId || x.appId === appId) })
+  })
+  // WeChat's side of 消息推送: the console's URL check, and a push (retried like WeChat's).
+  app.post('/message-push/verify', async (c) => {
+    const body = await read(c, schemas.pushUrl)
+    return c.json(await verifyPushUrl(body, state.now()))
+  })
+  app.post('/message-push', async (c) => {
+    const body = await read(c, schemas.push)
+    if (body.mode === 'safe' && !body.encodingAesKey)
+      throw new ControlError(400, 'safe mode needs encodingAesKey')
+    return c.json(await deliverPush(body, state.now()))
   })
   app.get('/stats', (c) => c.json({ calls: state.calls }))
   app.post('/access-tokens/invalidate', async (c) => {

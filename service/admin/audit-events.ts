@@ -3,7 +3,7 @@
 import { and, desc, eq, lt, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/client'
 import { auditEvents } from '../db/schema'
-import { decodeAuditCursor, encodeAuditCursor } from './cursor'
+import { decodeAuditCursor, encodeAuditCursor, pageOf } from './cursor'
 
 export interface AuditQuery {
   userId?: string
@@ -31,10 +31,6 @@ export async function listAuditEvents(db: Db, q: AuditQuery) {
     .where(and(...where))
     .orderBy(desc(auditEvents.id))
     .limit(q.limit + 1)
-  const events = rows.slice(0, q.limit)
-  const last = events.at(-1)
-  return {
-    events,
-    nextCursor: rows.length > q.limit && last ? encodeAuditCursor(last.id) : null,
-  }
+  const { page, nextCursor } = pageOf(rows, q.limit, (last) => encodeAuditCursor(last.id))
+  return { events: page, nextCursor }
 }

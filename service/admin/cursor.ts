@@ -46,11 +46,26 @@ export function decodeUserCursor(cursor: string): UserCursor {
   return { at: v[1], id: v[2] }
 }
 
-export const encodeAuditCursor = (id: number) => encode(['audit', id])
+/** A listing paged by a growing integer (an id, a sequence), its cursor tagged with what it lists. */
+function integerCursor(tag: string) {
+  return {
+    encode: (n: number) => encode([tag, n]),
+    decode(cursor: string): number {
+      const v = decode(cursor)
+      if (!Array.isArray(v) || v.length !== 2 || v[0] !== tag || !Number.isSafeInteger(v[1]))
+        throw invalid()
+      return v[1] as number
+    },
+  }
+}
 
-export function decodeAuditCursor(cursor: string): number {
-  const v = decode(cursor)
-  if (!Array.isArray(v) || v.length !== 2 || v[0] !== 'audit' || !Number.isSafeInteger(v[1]))
-    throw invalid()
-  return v[1] as number
+export const { encode: encodeAuditCursor, decode: decodeAuditCursor } = integerCursor('audit')
+export const { encode: encodeDeliveryCursor, decode: decodeDeliveryCursor } =
+  integerCursor('webhook')
+
+/** The page of `rows` (fetched with one more than `limit`) and the cursor of the next page, if any. */
+export function pageOf<T>(rows: T[], limit: number, cursorOf: (last: T) => string) {
+  const page = rows.slice(0, limit)
+  const last = page.at(-1)
+  return { page, nextCursor: rows.length > limit && last ? cursorOf(last) : null }
 }

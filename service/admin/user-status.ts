@@ -3,11 +3,12 @@
 // Program can say why. Sessions are ended on unblock, not on block: revoking them at once would turn those
 // answers into 401 session_revoked, and nothing issued before the block should work after it. A Mini
 // Program logs in again silently, so the person loses nothing.
-import { and, eq, isNull } from 'drizzle-orm'
-import { recordAudit } from '../audit'
-import { sessions, users } from '../db/schema'
+import { eq } from 'drizzle-orm'
+import { recordAudit, type AdminActor } from '../audit'
+import { users } from '../db/schema'
 import type { Deps } from '../deps'
 import { AppError } from '../errors'
+import { endSessions } from './revoke-sessions'
 
 export type UserStatus = 'active' | 'blocked'
 
@@ -21,7 +22,7 @@ export async function setUserStatus(
   deps: Pick<Deps, 'db' | 'now'>,
   userId: string,
   status: UserStatus,
-  ctx: { ip?: string | null },
+  ctx: { ip?: string | null; actor?: AdminActor },
 ): Promise<StatusChange> {
   const now = deps.now()
   return deps.db.transaction(async (tx) => {
@@ -34,21 +35,14 @@ export async function setUserStatus(
     if (!before) throw new AppError('user_not_found', 'There is no user with this id.')
     if (before.status === status) return { changed: false, sessionsRevoked: 0 }
     await tx.update(users).set({ status, updatedAt: now }).where(eq(users.id, userId))
-    const ended =
-      status === 'active'
-        ? await tx
-            .update(sessions)
-            .set({ revokedAt: now, revokedReason: 'user_blocked' })
-            .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
-            .returning({ id: sessions.id })
-        : []
+    const ended = status === 'active' ? await endSessions(tx, userId, 'user_blocked', now) : []
     await recordAudit(
       tx,
       {
         type: status === 'blocked' ? 'user.blocked' : 'user.unblocked',
         userId,
         ip: ctx.ip,
-        detail: { actor: 'admin', sessionsRevoked: ended.length },
+        detail: { actor: ctx.actor ?? 'admin', sessionsRevoked: ended.length },
       },
       now,
     )

@@ -29,6 +29,8 @@ export interface DatabaseOptions {
   loadDataDir?: Blob
   /** PEM file of the CA the server's certificate must chain to; absent: Amazon RDS's CAs (tls.ts). */
   caFile?: string
+  /** Seconds a new connection may take (a paused Aurora Serverless v2 resumes in about 15). @default 10 */
+  connectTimeoutSeconds?: number
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -53,7 +55,7 @@ async function open(options: DatabaseOptions): Promise<Database> {
       max: options.maxConnections ?? 5,
       // Prepared statements (drizzle's .prepare()) then take one round trip instead of two.
       prepare: true,
-      connect_timeout: 10,
+      connect_timeout: options.connectTimeoutSeconds ?? 10,
       // The default backoff grows with a pool-wide retry count to 20 s, so after a database restart queries
       // wait out stale delays; retry within a second instead (jittered, so instances don't reconnect at once).
       backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(0.05 * 2 ** retries, 1),

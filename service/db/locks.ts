@@ -7,7 +7,9 @@
 //
 // Code logins lock the identity's user row before touching the identity (identities.ts); phone logins take
 // both advisory locks, then every users row they will write (phone-account.ts); deleting a user deletes its
-// row first and lets the cascades take the rest (delete.ts); blocking locks the user row (user-status.ts).
+// row first and lets the cascades take the rest (delete.ts); blocking locks the user row (user-status.ts); a
+// WeChat push takes its dedupe row (a table no other writer touches), then the identity's user row
+// (wechat-push.ts).
 // test/e2e/lock-order.test.ts interleaves them on PostgreSQL.
 import { inArray, sql } from 'drizzle-orm'
 import type { WeChatSession } from '../wechat/client'

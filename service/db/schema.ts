@@ -1,6 +1,7 @@
 // The database schema: every table of the service. Migrations are generated from this file
 // with `npm run db:generate` (drizzle-kit) and committed under service/db/migrations.
 import {
+  bigint,
   bigserial,
   date,
   index,
@@ -12,6 +13,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core'
+import { sql } from 'drizzle-orm'
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' })
 
@@ -205,6 +207,82 @@ export const qrLogins = pgTable(
   (t) => [index('qr_logins_expires_at_idx').on(t.expiresAt)],
 )
 
+/**
+ * The webhook endpoints of WEBHOOKS, written at start (service/webhooks/endpoints.ts) so that the database's
+ * own triggers can fan a user change out to them in the change's transaction. Never the secret.
+ */
+export const webhookEndpoints = pgTable('webhook_endpoints', {
+  /** `ep_` and a hash of the URL: stable across restarts. */
+  id: text('id').primaryKey(),
+  url: text('url').notNull(),
+  /** The event types it wants; null: all. */
+  events: text('events').array(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+})
+
+/**
+ * The outbox: one row per event and endpoint, inserted by the `users` triggers (migration 0004) in the
+ * transaction of the change. `id` is the Standard Webhooks `webhook-id`, the same on every attempt.
+ * `status`: pending → delivered, or failed after the last retry. A pending row is due at `next_attempt_at`
+ * (null: at once); a worker claiming it moves that forward as a lease while it posts.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    /** The admin list's order and cursor. */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
+    /**
+     * No foreign key: its check would lock the endpoint's row in every inserting transaction (first logins
+     * would share one row lock); endpoints.ts deletes the rows of an endpoint it removes.
+     */
+    endpointId: text('endpoint_id').notNull(),
+    type: text('type').notNull(),
+    /** No foreign key: user.deleted outlives the user. */
+    userId: text('user_id'),
+    /** The body as sent: `{type, timestamp, data}`. */
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    status: text('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: ts('next_attempt_at'),
+    lastAttemptAt: ts('last_attempt_at'),
+    /** The receiver's HTTP status at the last attempt, if it answered. */
+    lastStatus: integer('last_status'),
+    /** What went wrong at the last attempt: `http_<status>`, `timeout` or `connection_failed`. */
+    lastError: text('last_error'),
+    deliveredAt: ts('delivered_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('webhook_deliveries_due_idx')
+      .on(t.nextAttemptAt.asc().nullsFirst(), t.seq)
+      .where(sql`status = 'pending'`),
+    index('webhook_deliveries_status_idx').on(t.status, t.seq.desc()),
+    index('webhook_deliveries_seq_idx').on(t.seq.desc()),
+    index('webhook_deliveries_user_id_idx').on(t.userId),
+  ],
+)
+
+/**
+ * WeChat's authorization-change pushes already acted on, by what WeChat's retries repeat: a retry (or a
+ * replay) of one finds its row and changes nothing. Pruned after a week (service/maintenance.ts).
+ */
+export const wechatPushEvents = pgTable(
+  'wechat_push_events',
+  {
+    appid: text('appid').notNull(),
+    openid: text('openid').notNull(),
+    event: text('event').notNull(),
+    /** WeChat's CreateTime, seconds. */
+    createTime: bigint('create_time', { mode: 'number' }).notNull(),
+    receivedAt: ts('received_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.appid, t.openid, t.event, t.createTime] }),
+    index('wechat_push_events_received_at_idx').on(t.receivedAt),
+  ],
+)
+
 export const schema = {
   users,
   wechatIdentities,
@@ -215,4 +293,7 @@ export const schema = {
   auditEvents,
   legacyPhoneFailures,
   qrLogins,
+  webhookEndpoints,
+  webhookDeliveries,
+  wechatPushEvents,
 }

@@ -5,7 +5,7 @@ import { profilePatch } from '../accounts/profile'
 import { body as authingBody } from '../compat/rest'
 import { request as graphqlRequest } from '../compat/graphql'
 import type { ErrorCode } from '../errors'
-import { auditQuery, statusBody, usersQuery } from '../routes/admin'
+import { auditQuery, deliveriesQuery, statusBody, usersQuery } from '../routes/admin'
 import { loginBody } from '../routes/login'
 import { bindBody, phoneBody } from '../routes/phone'
 import { qrLoginBody } from '../routes/qr-logins'
@@ -20,6 +20,7 @@ export interface RouteDoc {
   tag:
     | 'Login'
     | 'QR login'
+    | 'WeChat push'
     | 'Tokens'
     | 'Me'
     | 'Discovery'
@@ -67,6 +68,13 @@ const qrStep = (
     ...(step === 'scan' ? [] : (['qr_login_not_scanned'] as ErrorCode[])),
   ],
 })
+const pushErrors: ErrorCode[] = [
+  'connection_not_found',
+  'wechat_push_disabled',
+  'wechat_push_signature_invalid',
+  'wechat_push_invalid',
+  'rate_limited',
+]
 const loginAnswer = '`{user, accessToken, refreshToken, tokenType: "Bearer", expiresIn}`'
 const user = '`{user}` with its identities'
 
@@ -263,6 +271,15 @@ export const routeDocs: RouteDoc[] = [
     errors: ['user_not_found'],
   },
   {
+    method: 'post',
+    path: '/v1/admin/users/{id}/sessions/revoke',
+    tag: 'Admin',
+    auth: 'admin',
+    summary: 'Ends every live session of a user (who is not blocked and can log in again)',
+    ok: [200, '`{sessionsRevoked}`'],
+    errors: ['user_not_found'],
+  },
+  {
     method: 'get',
     path: '/v1/admin/audit-events',
     tag: 'Admin',
@@ -270,6 +287,25 @@ export const routeDocs: RouteDoc[] = [
     query: auditQuery,
     summary: 'The audit log, newest first, with a cursor',
     ok: [200, '`{events, nextCursor}`'],
+  },
+  {
+    method: 'get',
+    path: '/v1/admin/webhook-deliveries',
+    tag: 'Admin',
+    auth: 'admin',
+    query: deliveriesQuery,
+    summary:
+      'Webhook deliveries, newest first, by status (pending, delivered, failed), with a cursor',
+    ok: [200, '`{deliveries, nextCursor}`'],
+  },
+  {
+    method: 'post',
+    path: '/v1/admin/webhook-deliveries/{id}/retry',
+    tag: 'Admin',
+    auth: 'admin',
+    summary: 'Makes a failed delivery due now, with the whole retry schedule ahead of it again',
+    ok: [200, '`{delivery}`'],
+    errors: ['webhook_delivery_not_found', 'webhook_delivery_not_failed'],
   },
   {
     method: 'post',
@@ -367,4 +403,29 @@ export const routeDocs: RouteDoc[] = [
   ]),
   qrStep('confirm', 'The scanner approves: the web page is logged in as them', [204, 'no body']),
   qrStep('cancel', 'The scanner refuses', [204, 'no body']),
+  {
+    method: 'get',
+    path: '/v1/connections/{connection}/wechat/events',
+    tag: 'WeChat push',
+    auth: 'none',
+    summary:
+      "WeChat's URL check (消息推送): with the query `signature`, `timestamp`, `nonce`, `echostr`, answers `echostr` as text when the signature is the connection's pushToken's",
+    ok: [200, '`echostr`, as text/plain'],
+    errors: pushErrors,
+  },
+  {
+    method: 'post',
+    path: '/v1/connections/{connection}/wechat/events',
+    tag: 'WeChat push',
+    auth: 'none',
+    summary:
+      'A WeChat push (JSON or XML; plain mode, or safe mode with `encrypt_type=aes` and `msg_signature`): acts on user_info_modified, user_authorization_revoke and user_authorization_cancellation once, answers `success` to every push it verified',
+    ok: [200, '`success`, as text/plain'],
+    errors: [
+      ...pushErrors,
+      'wechat_push_encryption_required',
+      'wechat_push_wrong_app',
+      'payload_too_large',
+    ],
+  },
 ]

@@ -7,8 +7,15 @@ import { deleteUser } from '../accounts/delete'
 import { listAuditEvents } from '../admin/audit-events'
 import { DEFAULT_LIMIT, MAX_LIMIT } from '../admin/cursor'
 import { searchUsers } from '../admin/search-users'
+import { revokeUserSessions } from '../admin/revoke-sessions'
+import { rotateSigningKey } from '../admin/signing-keys'
 import { readUser } from '../admin/user-detail'
 import { setUserStatus } from '../admin/user-status'
+import {
+  deliveryStatuses,
+  listWebhookDeliveries,
+  retryWebhookDelivery,
+} from '../admin/webhook-deliveries'
 import { recordAudit } from '../audit'
 import { safeEqual } from '../crypto/random'
 import { findConnection, type Deps } from '../deps'
@@ -48,11 +55,15 @@ export const auditQuery = z.strictObject({
   type: z.string().min(1).max(64).optional(),
   ...page,
 })
+export const deliveriesQuery = z.strictObject({
+  status: z.enum(deliveryStatuses).optional(),
+  ...page,
+})
 export const statusBody = z.strictObject({ status: z.enum(['active', 'blocked']) })
 
-/** Query parameters against a schema; 400 invalid_request naming the parameter, like readJson. */
-function readQuery<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
-  const result = schema.safeParse(c.req.query())
+/** Input against a schema; 400 invalid_request naming the field, like readJson. */
+export function validate<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const result = schema.safeParse(input)
   if (result.success) return result.data
   const issue = result.error.issues[0]!
   const field =
@@ -61,6 +72,9 @@ function readQuery<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
     details: { field },
   })
 }
+
+const readQuery = <S extends z.ZodType>(c: Context, schema: S): z.infer<S> =>
+  validate(schema, c.req.query())
 
 export function adminRoutes(deps: Deps, key: string) {
   const appIds = deps.config.connections.map((c) => c.appId)
@@ -85,13 +99,23 @@ export function adminRoutes(deps: Deps, key: string) {
       await deleteUser(deps, c.req.param('id'), { by: 'admin' })
       return c.body(null, 204)
     })
+    .post('/v1/admin/users/:id/sessions/revoke', async (c) =>
+      c.json(
+        await revokeUserSessions(deps, c.req.param('id'), { ip: clientIp(c), actor: 'admin' }),
+      ),
+    )
     .get('/v1/admin/audit-events', async (c) =>
       c.json(await listAuditEvents(deps.db, readQuery(c, auditQuery))),
     )
+    .get('/v1/admin/webhook-deliveries', async (c) =>
+      c.json(await listWebhookDeliveries(deps.db, readQuery(c, deliveriesQuery))),
+    )
+    .post('/v1/admin/webhook-deliveries/:id/retry', async (c) => {
+      const id = c.req.param('id')
+      return c.json({ delivery: await retryWebhookDelivery(deps, id, { ip: clientIp(c) }) })
+    })
     .post('/v1/admin/signing-keys/rotate', async (c) => {
-      const kid = await deps.keys.rotate()
-      await audit(c, { type: 'signing_key.rotated', detail: { actor: 'admin', kid } })
-      return c.json({ kid })
+      return c.json({ kid: await rotateSigningKey(deps, { ip: clientIp(c), actor: 'admin' }) })
     })
     .get('/v1/admin/connections/:connection/wechat-access-token', async (c) => {
       const connection = findConnection(deps.config, c.req.param('connection'))

@@ -1,18 +1,34 @@
 // The lock order of service/db/locks.ts, shown on PostgreSQL: code logins (in two apps of one developer
-// account), phone logins and deletions of the same person, interleaved hundreds of times, never deadlock
-// (PGlite runs one statement at a time, so only PostgreSQL can show it).
+// account), phone logins, WeChat's pushes (withdrawing the phone, cancelling the account) and deletions of
+// the same person, interleaved hundreds of times, never deadlock (PGlite runs one statement at a time, so
+// only PostgreSQL can show it).
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestApp, usePostgres, type TestApp } from '../helpers/test-app'
+import {
+  APP_A,
+  APP_B,
+  APP_SOLO,
+  createTestApp,
+  usePostgres,
+  type TestApp,
+} from '../helpers/test-app'
 
 const people = 200
 const atOnce = 10
 const adminKey = 'admin-key-for-the-lock-order-test-01'
+const pushToken = 'lockOrderPushToken'
 
 describe.runIf(usePostgres())('the lock order of account writers', () => {
   let t: TestApp
   beforeAll(async () => {
-    t = await createTestApp({ env: { ADMIN_API_KEY: adminKey, LOG_LEVEL: 'warn' } })
+    t = await createTestApp({
+      connections: [
+        { ...APP_A, openPlatform: 'dev-account', pushToken },
+        { ...APP_B, openPlatform: 'dev-account' },
+        APP_SOLO,
+      ],
+      env: { ADMIN_API_KEY: adminKey, LOG_LEVEL: 'warn' },
+    })
   })
   afterAll(() => t?.close())
 
@@ -44,16 +60,39 @@ describe.runIf(usePostgres())('the lock order of account writers', () => {
     ]
   }
 
-  /** One person: a first login, two rounds of concurrent logins, then a round with the deletion too. */
+  /** WeChat pushing `event` about the person to shop, answered as a request would be. */
+  async function push(person: string, event: string, revokeInfo?: string) {
+    const res = await t.simControl('/message-push', {
+      url: `${t.url}/v1/connections/shop/wechat/events`,
+      token: pushToken,
+      mode: 'plain',
+      appId: APP_A.appId,
+      user: person,
+      event,
+      retries: 0,
+      ...(revokeInfo ? { revokeInfo } : {}),
+    })
+    return { status: res.attempts[0].status as number, json: undefined as any } // eslint-disable-line @typescript-eslint/no-explicit-any
+  }
+
+  /**
+   * One person: a first login, a round of concurrent logins, one with WeChat withdrawing the phone, then a
+   * round with the deletion too: by an operator for every other person, by WeChat's cancellation push for
+   * the rest (one deleter per person, as before: two would delete the account a login's retries land on).
+   */
   async function interleave(i: number) {
     const person = `lock-${i}`
     const first = await t.login(person, 'shop')
     const answers = []
-    for (let round = 0; round < 2; round++)
-      answers.push(...(await Promise.all(await logins(person))))
-    const deletion = t.request('DELETE', `/v1/admin/users/${first.json.user.id}`, undefined, {
-      authorization: `Bearer ${adminKey}`,
-    })
+    answers.push(...(await Promise.all(await logins(person))))
+    const revoke = push(person, 'user_authorization_revoke', '8')
+    answers.push(...(await Promise.all([...(await logins(person)), revoke])))
+    const deletion =
+      i % 2 === 0
+        ? t.request('DELETE', `/v1/admin/users/${first.json.user.id}`, undefined, {
+            authorization: `Bearer ${adminKey}`,
+          })
+        : push(person, 'user_authorization_cancellation')
     answers.push(...(await Promise.all([...(await logins(person)), deletion])))
     return answers.map((a) => (a.status < 300 ? a.status : `${a.status} ${a.json?.error?.code}`))
   }

@@ -1,5 +1,6 @@
 // `npm run serve` with no Mini Program configured refuses to start, naming the variables, instead of
-// reporting ready with nothing to log in to; `npm start` (which configures the simulator's) still starts.
+// reporting ready with nothing to log in to; `npm start` (which configures the simulator's) still starts,
+// with its playground at /.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -43,6 +44,11 @@ describe('starting the service', () => {
       try {
         expect((await fetch(`${service.url}/readyz`)).status).toBe(200)
         expect(service.lines.join('\n')).toMatch(/wechat-login-stack \(development\)/)
+        // The playground is at / (production's main.ts has none: test/unit/production-bundle.test.ts).
+        const playground = await fetch(`${service.url}/`)
+        expect(playground.status).toBe(200)
+        expect(await playground.text()).toContain('playground')
+        expect((await fetch(`${service.url}/playground/app.js`)).status).toBe(200)
       } finally {
         expect(await service.stop()).toBe(0)
       }

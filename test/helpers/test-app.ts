@@ -3,7 +3,8 @@
 import { Writable } from 'node:stream'
 import postgres from 'postgres'
 import { bootstrap, type Service } from '../../service/bootstrap'
-import { loadConfig } from '../../service/config'
+import type { Hono } from 'hono'
+import { loadConfig, type Config } from '../../service/config'
 import { openDatabase } from '../../service/db/client'
 import { createLogger } from '../../service/log'
 import { startServer } from '../../service/server'
@@ -41,6 +42,9 @@ export interface TestConnection {
   qrLoginPage?: string
   qrLoginEnvVersion?: 'release' | 'trial' | 'develop'
   webOrigins?: string[]
+  /** 消息推送's Token and EncodingAESKey (WeChat's pushes to the service). */
+  pushToken?: string
+  encodingAesKey?: string
   /** The simulator's published pages of this Mini Program (getwxacodeunlimit checks them). */
   pages?: string[]
 }
@@ -50,6 +54,8 @@ export interface TestAppOptions {
   env?: Record<string, string>
   /** Reuse a running simulator (several service instances against one WeChat). */
   simulator?: StartedSimulator
+  /** Extra pages the service serves at its root, given the simulator (the playground's browser test). */
+  pages?: (sim: StartedSimulator, config: Config) => Promise<Hono>
   /** Where the service's clock starts (default: the real now, so that every other reader of time agrees). */
   startAt?: Date
 }
@@ -137,7 +143,8 @@ export async function createTestApp(options: TestAppOptions = {}) {
     pg ? { url: pg.url, maxConnections: 20 } : { loadDataDir: await migratedPglite() },
   )
   const service: Service = await bootstrap(config, { logger, now: clock.now, database })
-  const server = await startServer(service, 0, '127.0.0.1')
+  const pages = await options.pages?.(sim, config)
+  const server = await startServer(service, 0, '127.0.0.1', pages ? { pages } : {})
 
   async function request(
     method: string,
@@ -215,7 +222,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
         logs,
         configSecrets(
           env,
-          connections.map((c) => c.appSecret),
+          connections.flatMap((c) => [c.appSecret, c.pushToken ?? '', c.encodingAesKey ?? '']),
         ),
       )
     },

@@ -8,6 +8,9 @@ import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 
 const run = promisify(execFile)
+// One synth costs about 12 s of CPU (half of it aws-cdk-lib’s CloudFormation validation); on two cores
+// shared with the rest of the suite it has taken 110 s, so each CLI run gets a generous, bounded deadline.
+const SYNTH_MS = 240_000
 const root = new URL('../..', import.meta.url).pathname
 const out = mkdtempSync(join(tmpdir(), 'cdk-synth-'))
 afterAll(() => rmSync(out, { recursive: true, force: true }))
@@ -25,7 +28,7 @@ async function failedSynth(name: string, context: string[]): Promise<string> {
   const failed = await run('npx', [...args, ...context.flatMap((c) => ['-c', c])], {
     cwd: root,
     env: quietEnv,
-    timeout: 110_000,
+    timeout: SYNTH_MS,
   }).catch((error: { stderr: string }) => error)
   rmSync(`${out}-${name}`, { recursive: true, force: true })
   expect(failed).toHaveProperty('stderr')
@@ -33,11 +36,11 @@ async function failedSynth(name: string, context: string[]): Promise<string> {
 }
 
 describe('cdk synth', () => {
-  it('synthesizes the stack offline through the CLI', { timeout: 120_000 }, async () => {
+  it('synthesizes the stack offline through the CLI', { timeout: SYNTH_MS + 10_000 }, async () => {
     await run('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--output', out], {
       cwd: root,
       env: quietEnv,
-      timeout: 110_000,
+      timeout: SYNTH_MS,
     })
     const template = JSON.parse(readFileSync(join(out, 'WechatLoginStack.template.json'), 'utf8'))
     expect(template.Resources).toBeDefined()
@@ -48,7 +51,7 @@ describe('cdk synth', () => {
 
   it(
     'fails with the configuration sentence when the context is wrong',
-    { timeout: 120_000 },
+    { timeout: SYNTH_MS + 10_000 },
     async () => {
       const stderr = await failedSynth('bad', [
         'certificateArn=arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012',
@@ -62,7 +65,7 @@ describe('cdk synth', () => {
 
   it(
     'says in one sentence that the China Regions need a domain and a certificate',
-    { timeout: 120_000 },
+    { timeout: SYNTH_MS + 10_000 },
     async () => {
       expect(await failedSynth('cn', ['region=cn-north-1'])).toContain(
         'The China Regions need -c domainName=<your ICP-filed domain> and -c certificateArn=',

@@ -1,8 +1,10 @@
 // Contracts of the China shape (`-c region=cn-north-1`): no CloudFront, an internet-facing load balancer on
 // 443 with the operator's certificate, 80 redirected, the verification file and site/ answered by listener
 // rules, the client IP from the load balancer's X-Forwarded-For, x86 tasks, and ARNs of the aws-cn partition.
+import { readFileSync } from 'node:fs'
 import { Match } from 'aws-cdk-lib/assertions'
 import { describe, expect, it } from 'vitest'
+import { CHINA_RDS_CA_BUNDLES, IMAGE_CA_BUNDLE } from '../../infra/service-settings'
 import { describeNagChecks } from './nag-checks'
 import { type Resource, resourcesOf, synthesize } from './synth'
 
@@ -119,6 +121,31 @@ describe('China shape', () => {
     })
     expect(dockerImages).toEqual([expect.objectContaining({ platform: 'linux/amd64' })])
     template.hasResourceProperties('AWS::RDS::DBInstance', { DBInstanceClass: 'db.t3.micro' })
+  })
+
+  it('bakes the Region’s RDS CA bundle into the image and points DB_SSL_CA at it', () => {
+    expect(dockerImages).toEqual([
+      expect.objectContaining({
+        dockerBuildArgs: {
+          RDS_CA_BUNDLE_URL:
+            'https://rds-truststore.s3.cn-north-1.amazonaws.com.cn/cn-north-1/cn-north-1-bundle.pem',
+        },
+      }),
+    ])
+    expect(environment.DB_SSL_CA).toBe(IMAGE_CA_BUNDLE)
+    const dockerfile = readFileSync('service/Dockerfile', 'utf8')
+    expect(dockerfile).toContain(`/app/ca/rds-ca.pem`)
+    expect(IMAGE_CA_BUNDLE).toBe('/app/ca/rds-ca.pem')
+    expect(dockerfile).toMatch(/^WORKDIR \/app$/m)
+    expect(dockerfile).toMatch(/^COPY --from=ca --chown=node:node \/app\/ca \.\/ca$/m)
+  })
+
+  it('has a bundle URL for each China Region, on the Region’s own page of the RDS trust store', () => {
+    expect(Object.keys(CHINA_RDS_CA_BUNDLES).sort()).toEqual(['cn-north-1', 'cn-northwest-1'])
+    for (const [region, url] of Object.entries(CHINA_RDS_CA_BUNDLES))
+      expect(url).toBe(
+        `https://rds-truststore.s3.cn-north-1.amazonaws.com.cn/${region}/${region}-bundle.pem`,
+      )
   })
 
   it('outputs the CNAME target, the egress IP and the verification URL', () => {

@@ -1,8 +1,9 @@
 // Contracts of a deployment with every option turned on: NAT instance on a reused Elastic IP, custom domain,
 // x86 tasks on a mirrored base image, chosen zones, extra connections, task counts, a Multi-AZ database,
-// alarm mail and no deletion protection.
+// alarm mail, no deletion protection and QR login.
 import { Match } from 'aws-cdk-lib/assertions'
 import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../../service/config'
 import { describeNagChecks } from './nag-checks'
 import { resourcesOf, synthesize, US_EAST_1_CERTIFICATE } from './synth'
 
@@ -28,11 +29,18 @@ const { stack, template, dockerImages } = synthesize({
   availabilityZones: ['us-east-1a', 'us-east-1c'],
   egressIpAllocationId: 'eipalloc-0123456789abcdef0',
   baseImage: '123456789012.dkr.ecr.us-east-1.amazonaws.com/node:22-bookworm-slim',
+  qrLoginPage: 'pages/qr-login/index',
+  qrLoginEnvVersion: 'trial',
+  webOrigins: ['https://admin.example.com', 'https://ops.example.com'],
 })
 const container = (
   Object.values(resourcesOf(template, 'AWS::ECS::TaskDefinition'))[0]!.Properties
-    .ContainerDefinitions as { Environment: { Name: string }[]; Secrets: { Name: string }[] }[]
+    .ContainerDefinitions as {
+    Environment: { Name: string; Value: unknown }[]
+    Secrets: { Name: string }[]
+  }[]
 )[0]!
+const environment = Object.fromEntries(container.Environment.map((e) => [e.Name, e.Value]))
 
 describe('NAT instance', () => {
   it('leaves from the reused Elastic IP, read back when deploying for the EgressIp output', () => {
@@ -166,6 +174,31 @@ describe('sizes', () => {
         AllocatedStorage: '50',
         DeletionProtection: false,
       }),
+    })
+  })
+})
+
+describe('QR login', () => {
+  it('reaches the task as the single-connection settings the service reads', () => {
+    expect(environment).toMatchObject({
+      WECHAT_QR_LOGIN_PAGE: 'pages/qr-login/index',
+      WECHAT_QR_LOGIN_ENV_VERSION: 'trial',
+      WECHAT_WEB_ORIGINS: 'https://admin.example.com,https://ops.example.com',
+    })
+  })
+
+  it('is read by the service as given', () => {
+    const qr = Object.entries(environment).filter(([name]) => /^WECHAT_(QR|WEB)_/.test(name))
+    expect(qr).toHaveLength(3)
+    const config = loadConfig({
+      WECHAT_APP_ID: 'wx0123456789abcdee',
+      WECHAT_APP_SECRET: '0'.repeat(32),
+      ...(Object.fromEntries(qr) as Record<string, string>),
+    })
+    expect(config.connections[0]).toMatchObject({
+      qrLoginPage: 'pages/qr-login/index',
+      qrLoginEnvVersion: 'trial',
+      webOrigins: ['https://admin.example.com', 'https://ops.example.com'],
     })
   })
 })

@@ -3,8 +3,8 @@
 import { App } from 'aws-cdk-lib'
 import { describe, expect, it } from 'vitest'
 import { propsFromContext } from '../../infra/context'
-import { rememberShape } from '../../infra/remembered-shape'
-import { problemsWith } from '../../infra/stack-props'
+import { rememberShape, SHAPE_KEYS } from '../../infra/remembered-shape'
+import { problemsWith, taskCounts } from '../../infra/stack-props'
 import { WechatLoginStack } from '../../infra/wechat-login-stack'
 import { US_EAST_1_CERTIFICATE } from './synth'
 
@@ -73,6 +73,47 @@ describe('stack props', () => {
     expect(problemsWith({ natMode: 'nat' as never })[0]).toMatch(/^natMode must be/)
   })
 
+  it('refuse lean mode in China and beside an RDS instance size, each in one sentence', () => {
+    expect(problemsWith({ lean: true })).toEqual([])
+    expect(
+      problemsWith({
+        lean: true,
+        region: 'cn-north-1',
+        domainName: 'login.example.cn',
+        certificateArn:
+          'arn:aws-cn:acm:cn-north-1:123456789012:certificate/12345678-1234-1234-1234-123456789012',
+      }),
+    ).toEqual([expect.stringMatching(/^lean is for the global shape only: .*\.$/)])
+    expect(problemsWith({ lean: true, dbInstanceType: 't4g.small' })).toEqual([
+      'dbInstanceType and dbAllocatedStorage size an RDS instance; lean runs Aurora Serverless v2, which sizes itself: drop them or lean.',
+    ])
+  })
+
+  it('decide the default task counts once: 1 to 4, or up to minTasks when that is higher', () => {
+    expect(taskCounts({})).toEqual({ min: 1, max: 4 })
+    expect(taskCounts({ minTasks: 6 })).toEqual({ min: 6, max: 6 })
+    expect(problemsWith({ minTasks: 6 })).toEqual([])
+  })
+
+  it('check the QR login settings as the service would', () => {
+    const qr = {
+      qrLoginPage: 'pages/qr-login/index',
+      qrLoginEnvVersion: 'trial' as const,
+      webOrigins: ['https://admin.example.com'],
+    }
+    expect(problemsWith(qr)).toEqual([])
+    expect(problemsWith({ ...qr, qrLoginPage: '/pages/x' })[0]).toMatch(/^qrLoginPage "\/pages\/x"/)
+    expect(problemsWith({ ...qr, qrLoginEnvVersion: 'beta' as never })[0]).toMatch(
+      /^qrLoginEnvVersion must be/,
+    )
+    expect(problemsWith({ ...qr, webOrigins: ['http://admin.example.com'] })).toEqual([
+      'webOrigins entry "http://admin.example.com" is not an https origin such as https://admin.example.com.',
+    ])
+    expect(problemsWith({ webOrigins: ['https://admin.example.com'] })).toEqual([
+      'webOrigins and qrLoginEnvVersion only matter with qrLoginPage, which turns QR login on.',
+    ])
+  })
+
   it('reject extra connections with repeated ids or an AppSecret in clear', () => {
     const shop = {
       id: 'shop',
@@ -115,6 +156,12 @@ describe('context', () => {
     })
   })
 
+  it('remembers every shape key it reads (the Region keys the memory itself)', () => {
+    const read = Object.keys(propsFromContext(context({}))).filter((k) => k !== 'region')
+    expect(read.filter((k) => !(SHAPE_KEYS as readonly string[]).includes(k))).toEqual([])
+    expect(SHAPE_KEYS).toEqual(expect.arrayContaining(['lean', 'qrLoginPage', 'webOrigins']))
+  })
+
   it('turns command-line strings into typed props', () => {
     const props = propsFromContext(
       context({
@@ -123,9 +170,13 @@ describe('context', () => {
         deletionProtection: 'false',
         natMode: 'instance',
         extraConnections: '[{"id":"shop"}]',
+        lean: 'true',
+        webOrigins: 'https://a.example.com, https://b.example.com',
       }),
     )
     expect(props).toMatchObject({
+      lean: true,
+      webOrigins: ['https://a.example.com', 'https://b.example.com'],
       minTasks: 2,
       maxTasks: 5,
       deletionProtection: false,

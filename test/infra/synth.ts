@@ -17,7 +17,12 @@ export interface Synthesized {
   readonly stack: WechatLoginStack
   readonly template: Template
   /** The docker image assets of the stack, as the CLI would build them. */
-  readonly dockerImages: { platform?: string; dockerFile?: string; directory?: string }[]
+  readonly dockerImages: {
+    platform?: string
+    dockerFile?: string
+    directory?: string
+    dockerBuildArgs?: Record<string, string>
+  }[]
 }
 
 export function synthesize(props: WechatLoginStackProps = {}): Synthesized {

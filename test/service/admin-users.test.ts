@@ -184,3 +184,26 @@ describe('DELETE /v1/admin/users/{id}', () => {
     expect(res.json.error.code).toBe('user_not_found')
   })
 })
+
+describe('POST /v1/admin/users/{id}/sessions/revoke', () => {
+  it('ends every live session: refresh and access tokens stop working, a new login works', async () => {
+    const { user, accessToken, refreshToken } = await loginAs('revoked-everywhere')
+    await loginAs('revoked-everywhere')
+    const res = await t.admin('POST', `/v1/admin/users/${user.id}/sessions/revoke`)
+    expect(res.status).toBe(200)
+    expect(res.json).toEqual({ sessionsRevoked: 2 })
+    expect(
+      (await t.request('GET', '/v1/me', undefined, t.bearer(accessToken))).json.error.code,
+    ).toBe('session_revoked')
+    expect((await t.request('POST', '/v1/token', { refreshToken })).status).toBe(401)
+    expect((await t.login('revoked-everywhere')).status).toBe(200)
+    const [event] = await auditOf(user.id, 'session.revoked')
+    expect(event!.detail).toEqual({ actor: 'admin', sessionsRevoked: 2 })
+  })
+
+  it('answers 404 user_not_found when there is no such user', async () => {
+    const res = await t.admin('POST', '/v1/admin/users/no-such-user/sessions/revoke')
+    expect(res.status).toBe(404)
+    expect(res.json.error.code).toBe('user_not_found')
+  })
+})

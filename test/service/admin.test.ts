@@ -52,10 +52,15 @@ describe('the admin key', () => {
     expect(res.headers.get('x-request-id')).toBeTruthy()
   })
 
-  it('has no admin API without ADMIN_API_KEY: its paths are 404 not_found', async () => {
+  it('has no admin API and no console without ADMIN_API_KEY: their paths are 404 not_found', async () => {
     const off = await createTestApp()
     try {
-      for (const path of ['/v1/admin/users', '/v1/admin/audit-events']) {
+      for (const path of [
+        '/v1/admin/users',
+        '/v1/admin/audit-events',
+        '/admin',
+        '/admin/sign-in',
+      ]) {
         const res = await off.request('GET', path, undefined, {
           authorization: `Bearer ${ADMIN_KEY}`,
         })

@@ -1,10 +1,19 @@
 // How long a session lives and how it renews: the reuse interval that forgives a lost refresh answer, the
 // absolute lifetime no refresh extends, Authing's refreshToken only for Authing's sessions, and pruning.
 import { eq } from 'drizzle-orm'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Writable } from 'node:stream'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { createLogger } from '../../service/log'
 import { auditEvents, refreshTokens, sessions } from '../../service/db/schema'
-import { pruneExpired } from '../../service/maintenance'
-import { APP_A, APP_B, APP_SOLO, createTestApp, type TestApp } from '../helpers/test-app'
+import { pruneExpired, startPruning } from '../../service/maintenance'
+import {
+  APP_A,
+  APP_B,
+  APP_SOLO,
+  createTestApp,
+  type TestApp,
+  usePostgres,
+} from '../helpers/test-app'
 
 let t: TestApp
 beforeAll(async () => {
@@ -137,6 +146,8 @@ describe('pruning', () => {
       sessions: 0,
       auditEvents: 0,
       legacyPhoneFailures: 0,
+      webhookDeliveries: 0,
+      wechatPushEvents: 0,
     })
 
     // Eight days on: the logged-out session ended over a week ago; the refresh tokens expired.
@@ -157,4 +168,47 @@ describe('pruning', () => {
     expect((await rows()).audit).toEqual([])
     t.clock.advance(-374 * 86400)
   })
+
+  // The interval is the service's own timer; on PostgreSQL, fake timers would also fire postgres.js's.
+  it.skipIf(usePostgres())(
+    'prunes every MAINTENANCE_INTERVAL: hourly by default, once a day where the database pauses',
+    async () => {
+      /** Lets I/O run (timers are fake) until `done()` or 5 real seconds have passed. */
+      const settle = async (done: () => boolean) => {
+        const deadline = performance.now() + 5000
+        while (!done() && performance.now() < deadline)
+          await new Promise((resolve) => setImmediate(resolve))
+      }
+      /** Rounds completed in one simulated day at `seconds` apart, counted from the service's own log. */
+      const roundsInADay = async (seconds: number) => {
+        let rounds = 0
+        const logger = createLogger(
+          'info',
+          new Writable({
+            write(chunk, _enc, done) {
+              if (String(chunk).includes('pruned expired rows')) rounds++
+              done()
+            },
+          }),
+        )
+        vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'clearTimeout', 'clearInterval'] })
+        try {
+          const config = { ...t.deps.config, maintenanceIntervalSeconds: seconds }
+          const pruning = startPruning({ ...t.deps, config, logger })
+          for (let hour = 1; hour <= 24; hour++) {
+            await vi.advanceTimersByTimeAsync(3600_000)
+            // An hourly round's statements finish before the next hour's timer.
+            if (seconds === 3600) await settle(() => rounds >= hour)
+          }
+          await settle(() => rounds >= 1)
+          await pruning.stop()
+        } finally {
+          vi.useRealTimers()
+        }
+        return rounds
+      }
+      expect(await roundsInADay(86_400)).toBe(1)
+      expect(await roundsInADay(3600)).toBe(24)
+    },
+  )
 })

@@ -1,19 +1,12 @@
 // loadConfig(env): defaults, the two ways to configure connections, and one message naming every problem.
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../../service/config'
+import { loadConfig } from '../../service/config'
+import { configProblems } from '../helpers/config-problems'
 
 const key = Buffer.alloc(32, 1).toString('base64')
 const single = { WECHAT_APP_ID: 'wx0123456789abcdef', WECHAT_APP_SECRET: 's'.repeat(32) }
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env)
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems
-    throw err
-  }
-  throw new Error('expected a ConfigError')
-}
+const problems = configProblems
 
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
@@ -29,11 +22,24 @@ describe('loadConfig', () => {
       sessionMaxLifetimeSeconds: 2592000,
       refreshReuseIntervalSeconds: 10,
       auditRetentionDays: 365,
+      maintenanceIntervalSeconds: 3600,
+      databaseConnectTimeoutSeconds: 10,
       connections: [],
     })
     expect(c.databaseUrl).toBeUndefined()
     expect(c.adminApiKey).toBeUndefined()
     expect(Object.isFrozen(c)).toBe(true)
+  })
+
+  it('reads the maintenance interval and the database connect timeout, within their bounds', () => {
+    expect(loadConfig({ MAINTENANCE_INTERVAL: '86400', DB_CONNECT_TIMEOUT: '45' })).toMatchObject({
+      maintenanceIntervalSeconds: 86400,
+      databaseConnectTimeoutSeconds: 45,
+    })
+    expect(problems({ MAINTENANCE_INTERVAL: '59', DB_CONNECT_TIMEOUT: '121' })).toEqual([
+      'DB_CONNECT_TIMEOUT must be a whole number from 1 to 120 (got "121")',
+      'MAINTENANCE_INTERVAL must be a whole number from 60 to 604800 (got "59")',
+    ])
   })
 
   it('reads the single-connection shorthand with the default connection id', () => {
@@ -195,7 +201,8 @@ describe('the secret guard of the test harness', () => {
 })
 
 describe('the logger', () => {
-  it('logs a failed query with its SQL but without its parameters', async () => {
+  /** The service's logger, writing its lines into `lines`. */
+  async function capturedLogger() {
     const { Writable } = await import('node:stream')
     const { createLogger } = await import('../../service/log')
     const lines: string[] = []
@@ -203,6 +210,11 @@ describe('the logger', () => {
       'info',
       new Writable({ write: (c, _e, done) => (lines.push(String(c)), done()) }),
     )
+    return { lines, logger }
+  }
+
+  it('logs a failed query with its SQL but without its parameters', async () => {
+    const { lines, logger } = await capturedLogger()
     const cause = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
     const err = Object.assign(
       new Error('Failed query: update users set phone = $1\nparams: +8613800138000,x', { cause }),
@@ -212,6 +224,14 @@ describe('the logger', () => {
     expect(lines[0]).toContain('update users set phone')
     expect(lines[0]).toContain('ECONNREFUSED')
     expect(lines[0]).not.toContain('13800138000')
+  })
+
+  it("redacts a connection's push Token and EncodingAESKey wherever they are logged", async () => {
+    const { lines, logger } = await capturedLogger()
+    const secrets = { pushToken: 'pushTokenValue123', encodingAesKey: 'k'.repeat(43) }
+    logger.info({ ...secrets, connection: { id: 'shop', ...secrets } }, 'a careless line')
+    expect(lines[0]).toContain('shop')
+    for (const secret of Object.values(secrets)) expect(lines[0]).not.toContain(secret)
   })
 
   it('reads the QR login settings of a connection and refuses malformed ones', () => {
@@ -258,5 +278,47 @@ describe('the logger', () => {
     expect(problems({ ...single, WECHAT_WEB_ORIGINS: 'a.example' })[0]).toMatch(
       /^WECHAT_APP_ID\/WECHAT_APP_SECRET\[webOrigins\.0\]/,
     )
+  })
+
+  it('reads the push settings, from the connection JSON and from the shorthand', () => {
+    const aesKey = 'a'.repeat(43)
+    const json = { id: 'shop', appId: single.WECHAT_APP_ID, appSecret: 's', pushToken: 'tok123' }
+    expect(loadConfig({ WECHAT_CONNECTIONS: JSON.stringify([json]) }).connections[0]).toMatchObject(
+      {
+        pushToken: 'tok123',
+      },
+    )
+    const c = loadConfig({
+      ...single,
+      WECHAT_PUSH_TOKEN: 'tok456',
+      WECHAT_ENCODING_AES_KEY: aesKey,
+    })
+    expect(c.connections[0]).toMatchObject({ pushToken: 'tok456', encodingAesKey: aesKey })
+  })
+
+  it('refuses push settings the WeChat console would not give, naming the variable', () => {
+    const withPush = (extra: object) =>
+      JSON.stringify([{ id: 'shop', appId: single.WECHAT_APP_ID, appSecret: 's', ...extra }])
+    const found = [
+      ...problems({ WECHAT_CONNECTIONS: withPush({ pushToken: 'ab' }) }),
+      ...problems({ WECHAT_CONNECTIONS: withPush({ pushToken: 'tok', encodingAesKey: 'short' }) }),
+      ...problems({ WECHAT_CONNECTIONS: withPush({ encodingAesKey: 'b'.repeat(43) }) }),
+      ...problems({ ...single, WECHAT_PUSH_TOKEN: 'has space' }),
+      ...problems({
+        ...single,
+        WECHAT_PUSH_TOKEN: 'tok',
+        WECHAT_ENCODING_AES_KEY: `${'c'.repeat(42)}+`,
+      }),
+      ...problems({ ...single, WECHAT_ENCODING_AES_KEY: 'd'.repeat(43) }),
+    ]
+    expect(found.map((p) => p.split(' ')[0])).toEqual([
+      'WECHAT_CONNECTIONS[0][pushToken]',
+      'WECHAT_CONNECTIONS[0][encodingAesKey]',
+      'WECHAT_CONNECTIONS[0][encodingAesKey]',
+      'WECHAT_PUSH_TOKEN',
+      'WECHAT_ENCODING_AES_KEY',
+      'WECHAT_ENCODING_AES_KEY',
+    ])
+    expect(found[5]).toContain('needs WECHAT_PUSH_TOKEN too')
   })
 })
