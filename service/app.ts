@@ -82,9 +82,7 @@ export function createApp(
   // Authing's routes write their own errors (HTTP 200 envelopes), the limiter's 429 included.
   app.route('/', compatRoutes(deps, { login: limited, graphql: graphqlLimited }))
   if (options.pages) app.route('/', options.pages)
-  app.notFound(() => {
-    throw new AppError('not_found', 'There is nothing at this path.')
-  })
-  app.onError((err, c) => errorResponse(c, err, deps.logger))
+  app.notFound((c) => errorResponse(c, new AppError('not_found', 'There is nothing at this path.')))
+  app.onError((err, c) => errorResponse(c, err))
   return app
 }

@@ -2,6 +2,7 @@
 // session_key or phone number, and the row outlives a deleted user.
 import { sql } from 'drizzle-orm'
 import type { Db } from './db/client'
+import { perDb } from './db/per-db'
 import { auditEvents } from './db/schema'
 
 export type AuditType =
@@ -44,7 +45,7 @@ export interface AuditEvent {
 }
 
 /** Prepared: one round trip instead of the two an unprepared statement with parameters takes. */
-function insertStatement(db: Db) {
+const insertStatement = perDb((db: Db) => {
   const ph = sql.placeholder
   return db
     .insert(auditEvents)
@@ -58,14 +59,10 @@ function insertStatement(db: Db) {
       createdAt: ph('at'),
     })
     .prepare('record_audit')
-}
-
-const statements = new WeakMap<Db, ReturnType<typeof insertStatement>>()
+})
 
 export async function recordAudit(db: Db, event: AuditEvent, at: Date): Promise<void> {
-  let statement = statements.get(db)
-  if (!statement) statements.set(db, (statement = insertStatement(db)))
-  await statement.execute({
+  await insertStatement(db).execute({
     type: event.type,
     userId: event.userId ?? null,
     connection: event.connection ?? null,

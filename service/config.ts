@@ -1,7 +1,8 @@
 // loadConfig(env): the only reader of the environment. Collects every problem into one message and returns
-// a frozen, typed object. docs/configuration.md documents each key.
+// a frozen, typed object. docs/configuration.md documents each key; the defaults are in config-defaults.ts.
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
+import { defaults, type IntegerVariable } from './config-defaults'
 import { webhookEventTypes, type WebhookEndpoint } from './webhooks/types'
 
 export interface Connection {
@@ -38,15 +39,14 @@ export interface DatabaseParts {
 }
 
 export interface HttpLimits {
-  readonly headersTimeoutMs: number // HTTP_HEADERS_TIMEOUT_MS, default 10000
-  readonly requestTimeoutMs: number // HTTP_REQUEST_TIMEOUT_MS, default 30000
-  /** Above the load balancer's idle timeout (ALB: 60 s), so it never reuses a connection we are closing. */
-  readonly keepAliveTimeoutMs: number // HTTP_KEEP_ALIVE_TIMEOUT_MS, default 65000
-  readonly maxConnections: number // HTTP_MAX_CONNECTIONS, default 10000
+  readonly headersTimeoutMs: number // HTTP_HEADERS_TIMEOUT_MS
+  readonly requestTimeoutMs: number // HTTP_REQUEST_TIMEOUT_MS
+  readonly keepAliveTimeoutMs: number // HTTP_KEEP_ALIVE_TIMEOUT_MS
+  readonly maxConnections: number // HTTP_MAX_CONNECTIONS
 }
 
 /**
- * CLIENT_ADDRESS_HEADER (default: none, the TCP peer) and CLIENT_ADDRESS_HOPS (default 1). Only the hops the
+ * CLIENT_ADDRESS_HEADER (absent: the TCP peer) and CLIENT_ADDRESS_HOPS. Only the hops the
  * deployment controls are believed: for X-Forwarded-For, the entry that many places from the right, since
  * each proxy appends the address it was called from and everything to the left is the caller's to write.
  */
@@ -56,54 +56,54 @@ export interface ClientAddressSource {
 }
 
 export interface Config {
-  readonly port: number // PORT, default 3000
-  readonly publicUrl: string // PUBLIC_URL, default http://localhost:$PORT; the JWT issuer
+  readonly port: number // PORT
+  readonly publicUrl: string // PUBLIC_URL (absent: http://localhost:$PORT); the JWT issuer
   /** DATABASE_URL, or one built from DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PASSWORD; absent: PGlite. */
   readonly databaseUrl?: string
   /** DB_SSL_CA: a PEM file of the CA to trust for the database's TLS instead of Amazon RDS's bundle. */
   readonly databaseCaFile?: string
   /** How long opening a database connection may take: long enough for a paused Aurora to resume. */
-  readonly databaseConnectTimeoutSeconds: number // DB_CONNECT_TIMEOUT, default 10
-  readonly dataDir: string // DATA_DIR, default .data
-  readonly wechatApiBaseUrl: string // WECHAT_API_BASE_URL, default https://api.weixin.qq.com
-  readonly wechatTimeoutMs: number // WECHAT_TIMEOUT_MS, default 5000
+  readonly databaseConnectTimeoutSeconds: number // DB_CONNECT_TIMEOUT
+  readonly dataDir: string // DATA_DIR
+  readonly wechatApiBaseUrl: string // WECHAT_API_BASE_URL
+  readonly wechatTimeoutMs: number // WECHAT_TIMEOUT_MS
   readonly connections: readonly Connection[]
   /** MASTER_KEY, 32 bytes. Absent only outside production: then generated into DATA_DIR. */
   readonly masterKey?: Buffer
   readonly adminApiKey?: string // ADMIN_API_KEY; absent: the admin API is off
-  readonly accessTokenTtlSeconds: number // ACCESS_TOKEN_TTL, default 3600
-  readonly refreshTokenTtlSeconds: number // REFRESH_TOKEN_TTL, default 2592000 (30 days)
+  readonly accessTokenTtlSeconds: number // ACCESS_TOKEN_TTL
+  readonly refreshTokenTtlSeconds: number // REFRESH_TOKEN_TTL
   /** No session outlives this, however often it is refreshed. */
-  readonly sessionMaxLifetimeSeconds: number // SESSION_MAX_LIFETIME, default 2592000 (30 days)
+  readonly sessionMaxLifetimeSeconds: number // SESSION_MAX_LIFETIME
   /** A retry of the just-rotated refresh token within this gets a new pair instead of revoking; 0: off. */
-  readonly refreshReuseIntervalSeconds: number // REFRESH_REUSE_INTERVAL, default 10
+  readonly refreshReuseIntervalSeconds: number // REFRESH_REUSE_INTERVAL
   /** Audit events older than this are deleted; 0 keeps them forever. */
-  readonly auditRetentionDays: number // AUDIT_RETENTION_DAYS, default 365
+  readonly auditRetentionDays: number // AUDIT_RETENTION_DAYS
   /** How often each instance prunes expired rows; each round wakes a database that pauses when idle. */
-  readonly maintenanceIntervalSeconds: number // MAINTENANCE_INTERVAL, default 3600
-  readonly logLevel: string // LOG_LEVEL, default info
+  readonly maintenanceIntervalSeconds: number // MAINTENANCE_INTERVAL
+  readonly logLevel: string // LOG_LEVEL: pino's level, checked at start
   /** Login and phone calls per client IP (IPv6: per /64) per minute, per instance; 0: no limit. */
-  readonly rateLimitIpPerMinute: number // RATE_LIMIT_IP_PER_MINUTE, default 600
+  readonly rateLimitIpPerMinute: number // RATE_LIMIT_IP_PER_MINUTE
   /** The same per connection. */
-  readonly rateLimitConnectionPerMinute: number // RATE_LIMIT_CONNECTION_PER_MINUTE, default 6000
+  readonly rateLimitConnectionPerMinute: number // RATE_LIMIT_CONNECTION_PER_MINUTE
   /** POST /v1/token calls per client IP per minute, per instance; 0: no limit. */
-  readonly rateLimitRefreshIpPerMinute: number // RATE_LIMIT_REFRESH_IP_PER_MINUTE, default 600
+  readonly rateLimitRefreshIpPerMinute: number // RATE_LIMIT_REFRESH_IP_PER_MINUTE
   /** POST /graphql/v2 calls per client IP per minute, per instance; 0: no limit. */
-  readonly rateLimitGraphqlIpPerMinute: number // RATE_LIMIT_GRAPHQL_IP_PER_MINUTE, default 1200
+  readonly rateLimitGraphqlIpPerMinute: number // RATE_LIMIT_GRAPHQL_IP_PER_MINUTE
   /** The HTTP server's defences against slow and numerous clients (service/server.ts). */
   readonly http: HttpLimits
   /** Rejected legacy encryptedData per WeChat identity per hour, across instances; then refused. */
-  readonly legacyPhoneFailuresPerHour: number // LEGACY_PHONE_FAILURES_PER_HOUR, default 5
+  readonly legacyPhoneFailuresPerHour: number // LEGACY_PHONE_FAILURES_PER_HOUR
   /** Where the client IP comes from: the TCP peer unless a proxy the deployment controls sets a header. */
   readonly clientAddress: ClientAddressSource
-  readonly qrLoginTtlSeconds: number // QR_LOGIN_TTL, default 120: how long a web login's code lives
-  readonly qrLoginIntervalSeconds: number // QR_LOGIN_INTERVAL, default 2: the web page's poll interval
-  /** WEBHOOKS: the customer's backends that receive user events (service/webhooks/); default none. */
+  readonly qrLoginTtlSeconds: number // QR_LOGIN_TTL: how long a web login's code lives
+  readonly qrLoginIntervalSeconds: number // QR_LOGIN_INTERVAL: the web page's poll interval
+  /** WEBHOOKS: the customer's backends that receive user events (service/webhooks/); absent: none. */
   readonly webhooks: readonly WebhookEndpoint[]
   /** How long a webhook receiver has to answer before the attempt counts as failed. */
-  readonly webhookTimeoutMs: number // WEBHOOK_TIMEOUT_MS, default 10000
+  readonly webhookTimeoutMs: number // WEBHOOK_TIMEOUT_MS
   /** How often each instance looks for due webhook deliveries: the delay before a new event is sent. */
-  readonly webhookPollMs: number // WEBHOOK_POLL_MS, default 1000
+  readonly webhookPollMs: number // WEBHOOK_POLL_MS
   readonly production: boolean // NODE_ENV === 'production'
 }
 
@@ -127,7 +127,8 @@ const connectionSchema = z.strictObject({
   loginOnly: z.boolean().default(false),
   authingAppId: z.string().min(1).optional(),
   legacyPhoneData: z.boolean().default(true),
-  // getwxacodeunlimit's `page`: a page path without a leading "/" or a query (wechat-api.md §8).
+  // getwxacodeunlimit's `page`: a page path without a leading "/" or a query:
+  // https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/qrcode-link/qr-code/getUnlimitedQRCode.html
   qrLoginPage: z
     .string()
     .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_.-]+)*$/, 'must be a page path like pages/qr-login/index')
@@ -173,7 +174,38 @@ class Problems {
   }
 }
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number, p: Problems) {
+/** The bounds of each whole-number variable; its default is in config-defaults.ts. */
+const bounds: Record<IntegerVariable, { min: number; max: number }> = {
+  CLIENT_ADDRESS_HOPS: { min: 1, max: 10 },
+  DB_PORT: { min: 1, max: 65535 },
+  HTTP_HEADERS_TIMEOUT_MS: { min: 1000, max: 300_000 },
+  HTTP_REQUEST_TIMEOUT_MS: { min: 1000, max: 3_600_000 },
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: { min: 1000, max: 3_600_000 },
+  HTTP_MAX_CONNECTIONS: { min: 1, max: 1_000_000 },
+  PORT: { min: 0, max: 65535 },
+  WECHAT_TIMEOUT_MS: { min: 100, max: 60000 },
+  ACCESS_TOKEN_TTL: { min: 60, max: 86400 },
+  REFRESH_TOKEN_TTL: { min: 3600, max: 31536000 },
+  SESSION_MAX_LIFETIME: { min: 3600, max: 31536000 },
+  REFRESH_REUSE_INTERVAL: { min: 0, max: 60 },
+  AUDIT_RETENTION_DAYS: { min: 0, max: 36500 },
+  RATE_LIMIT_IP_PER_MINUTE: { min: 0, max: 1e6 },
+  RATE_LIMIT_CONNECTION_PER_MINUTE: { min: 0, max: 1e7 },
+  RATE_LIMIT_REFRESH_IP_PER_MINUTE: { min: 0, max: 1e6 },
+  RATE_LIMIT_GRAPHQL_IP_PER_MINUTE: { min: 0, max: 1e6 },
+  LEGACY_PHONE_FAILURES_PER_HOUR: { min: 1, max: 1000 },
+  QR_LOGIN_TTL: { min: 30, max: 600 },
+  QR_LOGIN_INTERVAL: { min: 1, max: 10 },
+  DB_CONNECT_TIMEOUT: { min: 1, max: 120 },
+  MAINTENANCE_INTERVAL: { min: 60, max: 604_800 },
+  WEBHOOK_TIMEOUT_MS: { min: 100, max: 60_000 },
+  WEBHOOK_POLL_MS: { min: 50, max: 60_000 },
+}
+
+/** A whole number within its bounds, or its default when unset (a problem, and the default, when invalid). */
+function integer(env: Env, p: Problems, name: IntegerVariable): number {
+  const { min, max } = bounds[name]
+  const fallback = defaults[name]
   const raw = env[name]
   if (raw === undefined || raw === '') return fallback
   const n = Number(raw)
@@ -195,7 +227,7 @@ function boolean(env: Env, name: string, p: Problems): boolean {
 const ADDRESS_HEADERS = ['cloudfront-viewer-address', 'x-forwarded-for'] as const
 
 function readClientAddress(env: Env, p: Problems): ClientAddressSource {
-  const hops = integer(env, 'CLIENT_ADDRESS_HOPS', 1, 1, 10, p)
+  const hops = integer(env, p, 'CLIENT_ADDRESS_HOPS')
   const raw = (env.CLIENT_ADDRESS_HEADER ?? '').toLowerCase()
   // The older switch, kept so existing deployments keep their meaning.
   const legacy = boolean(env, 'TRUST_CLOUDFRONT_VIEWER_ADDRESS', p)
@@ -246,7 +278,7 @@ function readConnections(env: Env, p: Problems): Connection[] {
     if (!env.WECHAT_APP_ID) p.add('WECHAT_APP_ID', 'is required when WECHAT_APP_SECRET is set')
     if (!env.WECHAT_APP_SECRET) p.add('WECHAT_APP_SECRET', 'is required when WECHAT_APP_ID is set')
     raw.push({
-      id: env.WECHAT_CONNECTION || 'wechat-miniprogram',
+      id: env.WECHAT_CONNECTION || defaults.WECHAT_CONNECTION,
       appId: env.WECHAT_APP_ID ?? '',
       appSecret: env.WECHAT_APP_SECRET ?? '',
       loginOnly: boolean(env, 'WECHAT_LOGIN_ONLY', p),
@@ -325,9 +357,9 @@ function readDatabaseUrl(env: Env, p: Problems): string | undefined {
   if (!env.DB_HOST) return undefined
   const parts: DatabaseParts = {
     host: env.DB_HOST,
-    port: integer(env, 'DB_PORT', 5432, 1, 65535, p),
-    name: env.DB_NAME || 'postgres',
-    user: env.DB_USER || 'postgres',
+    port: integer(env, p, 'DB_PORT'),
+    name: env.DB_NAME || defaults.DB_NAME,
+    user: env.DB_USER || defaults.DB_USER,
     password: env.DB_PASSWORD ?? '',
   }
   const auth = `${encodeURIComponent(parts.user)}:${encodeURIComponent(parts.password)}`
@@ -337,15 +369,24 @@ function readDatabaseUrl(env: Env, p: Problems): string | undefined {
 
 function readHttpLimits(env: Env, p: Problems): HttpLimits {
   const limits = {
-    headersTimeoutMs: integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 1000, 300_000, p),
-    requestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 1000, 3_600_000, p),
-    keepAliveTimeoutMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 65_000, 1000, 3_600_000, p),
-    maxConnections: integer(env, 'HTTP_MAX_CONNECTIONS', 10_000, 1, 1_000_000, p),
+    headersTimeoutMs: integer(env, p, 'HTTP_HEADERS_TIMEOUT_MS'),
+    requestTimeoutMs: integer(env, p, 'HTTP_REQUEST_TIMEOUT_MS'),
+    keepAliveTimeoutMs: integer(env, p, 'HTTP_KEEP_ALIVE_TIMEOUT_MS'),
+    maxConnections: integer(env, p, 'HTTP_MAX_CONNECTIONS'),
   }
   // The headers are part of the request: node:http refuses a headers timeout longer than the request's.
   if (limits.headersTimeoutMs > limits.requestTimeoutMs)
     p.add('HTTP_HEADERS_TIMEOUT_MS', 'must not be longer than HTTP_REQUEST_TIMEOUT_MS')
   return Object.freeze(limits)
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+function readLogLevel(env: Env, p: Problems): string {
+  const level = env.LOG_LEVEL || defaults.LOG_LEVEL
+  if (LOG_LEVELS.includes(level)) return level
+  p.add('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${level}")`)
+  return defaults.LOG_LEVEL
 }
 
 function readMasterKey(env: Env, production: boolean, p: Problems): Buffer | undefined {
@@ -369,11 +410,11 @@ function readMasterKey(env: Env, production: boolean, p: Problems): Buffer | und
 export function loadConfig(env: Env): Config {
   const p = new Problems()
   const production = env.NODE_ENV === 'production'
-  const port = integer(env, 'PORT', 3000, 0, 65535, p)
+  const port = integer(env, p, 'PORT')
   const publicUrl = (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, '')
   if (!URL.canParse(publicUrl) || !/^https?:/.test(publicUrl))
     p.add('PUBLIC_URL', 'must be an http(s) URL')
-  const wechatApiBaseUrl = (env.WECHAT_API_BASE_URL || 'https://api.weixin.qq.com').replace(
+  const wechatApiBaseUrl = (env.WECHAT_API_BASE_URL || defaults.WECHAT_API_BASE_URL).replace(
     /\/+$/,
     '',
   )
@@ -387,39 +428,32 @@ export function loadConfig(env: Env): Config {
     publicUrl,
     databaseUrl: readDatabaseUrl(env, p),
     databaseCaFile: env.DB_SSL_CA || undefined,
-    databaseConnectTimeoutSeconds: integer(env, 'DB_CONNECT_TIMEOUT', 10, 1, 120, p),
-    dataDir: env.DATA_DIR || '.data',
+    databaseConnectTimeoutSeconds: integer(env, p, 'DB_CONNECT_TIMEOUT'),
+    dataDir: env.DATA_DIR || defaults.DATA_DIR,
     wechatApiBaseUrl,
-    wechatTimeoutMs: integer(env, 'WECHAT_TIMEOUT_MS', 5000, 100, 60000, p),
+    wechatTimeoutMs: integer(env, p, 'WECHAT_TIMEOUT_MS'),
     connections: readConnections(env, p),
     masterKey: readMasterKey(env, production, p),
     adminApiKey,
-    accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL', 3600, 60, 86400, p),
-    refreshTokenTtlSeconds: integer(env, 'REFRESH_TOKEN_TTL', 2592000, 3600, 31536000, p),
-    sessionMaxLifetimeSeconds: integer(env, 'SESSION_MAX_LIFETIME', 2592000, 3600, 31536000, p),
-    refreshReuseIntervalSeconds: integer(env, 'REFRESH_REUSE_INTERVAL', 10, 0, 60, p),
-    auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 365, 0, 36500, p),
-    maintenanceIntervalSeconds: integer(env, 'MAINTENANCE_INTERVAL', 3600, 60, 604_800, p),
-    logLevel: env.LOG_LEVEL || 'info',
-    rateLimitIpPerMinute: integer(env, 'RATE_LIMIT_IP_PER_MINUTE', 600, 0, 1_000_000, p),
-    rateLimitConnectionPerMinute: integer(
-      env,
-      'RATE_LIMIT_CONNECTION_PER_MINUTE',
-      6000,
-      0,
-      10_000_000,
-      p,
-    ),
-    rateLimitRefreshIpPerMinute: integer(env, 'RATE_LIMIT_REFRESH_IP_PER_MINUTE', 600, 0, 1e6, p),
-    rateLimitGraphqlIpPerMinute: integer(env, 'RATE_LIMIT_GRAPHQL_IP_PER_MINUTE', 1200, 0, 1e6, p),
+    accessTokenTtlSeconds: integer(env, p, 'ACCESS_TOKEN_TTL'),
+    refreshTokenTtlSeconds: integer(env, p, 'REFRESH_TOKEN_TTL'),
+    sessionMaxLifetimeSeconds: integer(env, p, 'SESSION_MAX_LIFETIME'),
+    refreshReuseIntervalSeconds: integer(env, p, 'REFRESH_REUSE_INTERVAL'),
+    auditRetentionDays: integer(env, p, 'AUDIT_RETENTION_DAYS'),
+    maintenanceIntervalSeconds: integer(env, p, 'MAINTENANCE_INTERVAL'),
+    logLevel: readLogLevel(env, p),
+    rateLimitIpPerMinute: integer(env, p, 'RATE_LIMIT_IP_PER_MINUTE'),
+    rateLimitConnectionPerMinute: integer(env, p, 'RATE_LIMIT_CONNECTION_PER_MINUTE'),
+    rateLimitRefreshIpPerMinute: integer(env, p, 'RATE_LIMIT_REFRESH_IP_PER_MINUTE'),
+    rateLimitGraphqlIpPerMinute: integer(env, p, 'RATE_LIMIT_GRAPHQL_IP_PER_MINUTE'),
     http: readHttpLimits(env, p),
-    legacyPhoneFailuresPerHour: integer(env, 'LEGACY_PHONE_FAILURES_PER_HOUR', 5, 1, 1000, p),
+    legacyPhoneFailuresPerHour: integer(env, p, 'LEGACY_PHONE_FAILURES_PER_HOUR'),
     clientAddress: Object.freeze(readClientAddress(env, p)),
-    qrLoginTtlSeconds: integer(env, 'QR_LOGIN_TTL', 120, 30, 600, p),
-    qrLoginIntervalSeconds: integer(env, 'QR_LOGIN_INTERVAL', 2, 1, 10, p),
+    qrLoginTtlSeconds: integer(env, p, 'QR_LOGIN_TTL'),
+    qrLoginIntervalSeconds: integer(env, p, 'QR_LOGIN_INTERVAL'),
     webhooks: readWebhooks(env, p),
-    webhookTimeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000, p),
-    webhookPollMs: integer(env, 'WEBHOOK_POLL_MS', 1000, 50, 60_000, p),
+    webhookTimeoutMs: integer(env, p, 'WEBHOOK_TIMEOUT_MS'),
+    webhookPollMs: integer(env, p, 'WEBHOOK_POLL_MS'),
     production,
   }
   if (p.list.length) throw new ConfigError(p.list)

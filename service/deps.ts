@@ -36,10 +36,3 @@ export function findConnection(config: Config, id: string): Connection {
     throw new AppError('connection_not_found', `There is no connection "${id.slice(0, 40)}".`)
   return connection
 }
-
-/** The connection as the WeChat client takes it. */
-export const wechatApp = (c: Connection) => ({
-  connectionId: c.id,
-  appId: c.appId,
-  appSecret: c.appSecret,
-})

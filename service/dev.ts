@@ -8,6 +8,7 @@ import { bootstrap } from './bootstrap'
 import { playgroundRoutes } from './playground/routes'
 import { startQrDemo } from './qr-demo'
 import { ConfigError, loadConfig } from './config'
+import { defaults } from './config-defaults'
 import { createLogger } from './log'
 import { startServer } from './server'
 import { listenError, StartupError } from './startup-error'
@@ -15,7 +16,7 @@ import { listenError, StartupError } from './startup-error'
 const env = { ...process.env }
 delete env.DATABASE_URL // the embedded default, always: `npm run serve` is for a PostgreSQL server
 delete env.DB_HOST
-const port = Number(env.PORT || 3000)
+const port = Number(env.PORT || defaults.PORT)
 // Loopback unless asked: HOST=0.0.0.0 lets a phone's preview or another machine's DevTools reach it.
 const host = env.HOST || '127.0.0.1'
 const devApp = defaultSimApps[0]!
@@ -25,7 +26,7 @@ const secondApp = {
   secret: '00000000000000000000000000000002',
   openPlatform: devApp.openPlatform,
 }
-const logger = createLogger(env.LOG_LEVEL || 'info')
+const logger = createLogger(env.LOG_LEVEL || defaults.LOG_LEVEL)
 const ownCredentials = !!(env.WECHAT_CONNECTIONS || env.WECHAT_APP_ID || env.WECHAT_APP_SECRET)
 
 /** Addresses to paste into DevTools: the LAN's IPv4 addresses when listening on all interfaces. */

@@ -64,14 +64,17 @@ export interface AppErrorOptions {
   cause?: unknown
   /** Seconds, sent as `Retry-After` (429 and 503). */
   retryAfter?: number
-  /** Extra, non-secret fields for the response body, e.g. the offending field. */
+  /** Extra, non-secret fields for the response body, e.g. the offending field. They never replace `code` or `message`. */
   details?: Record<string, unknown>
+  /** Non-secret fields for the request's log line only (which WeChat API failed, and why). */
+  log?: Record<string, unknown>
 }
 
 export class AppError extends Error {
   readonly code: ErrorCode
   readonly retryAfter?: number
   readonly details?: Record<string, unknown>
+  readonly log?: Record<string, unknown>
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, { cause: options.cause })
@@ -79,6 +82,7 @@ export class AppError extends Error {
     this.code = code
     this.retryAfter = options.retryAfter
     this.details = options.details
+    this.log = options.log
   }
 
   get status(): ContentfulStatusCode {

@@ -5,9 +5,11 @@ import { createLogger } from './log'
 import { startServer } from './server'
 import { StartupError } from './startup-error'
 
-const logger = createLogger(process.env.LOG_LEVEL)
+// Configuration errors are logged at the default level: the configured one is not known yet.
+let logger = createLogger()
 try {
   const config = loadConfig(process.env)
+  logger = createLogger(config.logLevel)
   // Without a Mini Program every login would answer connection_not_found, yet /readyz would say ready.
   if (config.connections.length === 0)
     throw new ConfigError([

@@ -12,7 +12,7 @@ export interface SimApp {
   openPlatform?: string
   /**
    * The API IP whitelist (开发者ID → IP白名单). When set, the APIs WeChat documents as guarded answer 40164
-   * to any other caller; absent, nothing is checked (jscode2session's guard is unverified, wechat-api.md §1).
+   * to any other caller; absent, nothing is checked (whether jscode2session checks the whitelist is not documented).
    */
   ipWhitelist?: string[]
   /** Pages of the published version: getwxacodeunlimit with check_path refuses any other (41030). */
@@ -42,7 +42,7 @@ interface PhoneCode {
   used: boolean
 }
 
-/** Both kinds of code live 5 minutes ("有效期五分钟", wx.login doc; "code的有效期为5min", §3). */
+/** Both kinds of code live 5 minutes ("有效期五分钟", wx.login doc; "code的有效期为5min", getPhoneNumber doc). */
 export const codeLifetimeMs = 5 * 60_000
 
 export class SimState {
@@ -99,7 +99,7 @@ export class SimState {
     return { code, ...this.identity(app, user) }
   }
 
-  /** Single use (40163 on reuse, [observed]); 40029 when unknown, expired or minted for another appid (§1). */
+  /** Single use (40163 on reuse, [observed]); 40029 when unknown, expired or minted for another appid (https://developers.weixin.qq.com/miniprogram/dev/server/API/user-login/api_code2session). */
   redeemLoginCode(app: SimApp, code: string): SimIdentity {
     const record = this.loginCodes.get(code)
     if (!record || record.appId !== app.appId || this.expired(record)) throw new wire.WxError(40029)
@@ -119,7 +119,7 @@ export class SimState {
   }
 
   /**
-   * 40029 for a wrong, used or expired code; 40013 when the token's appid is not the code's (§3). With the
+   * 40029 for a wrong, used or expired code; 40013 when the token's appid is not the code's (getPhoneNumber). With the
    * optional `openid` WeChat checks the code is that person's; its page names no errcode of its own for a
    * mismatch, so the code is answered as invalid for this caller, 40029, and stays unused.
    */
@@ -138,7 +138,7 @@ export class SimState {
     if (this.wxaCodes.length > 1000) this.wxaCodes.shift()
   }
 
-  /** Legacy getPhoneNumber data: AES-128-CBC/PKCS#7 under the user's current session_key (§4). */
+  /** Legacy getPhoneNumber data: AES-128-CBC/PKCS#7 under the user's current session_key (https://developers.weixin.qq.com/miniprogram/dev/framework/open-ability/signature.html). */
   encryptPhone(app: SimApp, user: string, phoneNumber: string, countryCode: string) {
     const key = Buffer.from(this.identity(app, user).sessionKey, 'base64')
     const iv = randomBytes(16)

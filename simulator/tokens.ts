@@ -1,5 +1,6 @@
-// Access tokens as WeChat issues them: the stable token's normal and forced modes (§2b) and /cgi-bin/token's
-// "latest plus the previous one for 5 minutes" (§2a). The two kinds never affect each other.
+// Access tokens as WeChat issues them: the stable token's normal and forced modes (https://developers.weixin.qq.com/doc/service/api/base/api_getstableaccesstoken) and /cgi-bin/token's
+// "latest plus the previous one for 5 minutes"
+// (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-access-token/getAccessToken.html). The two kinds never affect each other.
 import { WxError, newAccessToken } from './wire'
 
 const lifetimeMs = 7200_000 // "expires_in":7200

@@ -17,7 +17,7 @@ export const sendWeChat: WeChatSend = (c, body, status = 200) =>
 export const sendWxError = (c: Context, err: WxError): Response =>
   sendWeChat(c, { errcode: err.errcode, errmsg: `${err.message}, rid: ${rid()}` })
 
-/** Missing appid 41002, missing secret 41004, unknown appid 40013, wrong secret 40125 ([observed], §1 and §2a). */
+/** Missing appid 41002, missing secret 41004, unknown appid 40013, wrong secret 40125 (observed, and the code2Session and getAccessToken docs). */
 function authenticate(
   state: SimState,
   appId: unknown,
@@ -33,7 +33,7 @@ function authenticate(
   return app
 }
 
-/** The IP whitelist guards the AppSecret APIs the doc names (getAccessToken, getStableAccessToken; §2a, §2b). */
+/** The IP whitelist guards the AppSecret APIs the doc names (getAccessToken, getStableAccessToken). */
 function checkWhitelist(c: Context, app: SimApp): void {
   if (!app.ipWhitelist) return
   let ip = ''
@@ -69,15 +69,15 @@ export function wechatRoutes(state: SimState, closing: AbortSignal): Hono {
   app.get('/sns/jscode2session', (c) => {
     const q = c.req.query()
     const sim = authenticate(state, q.appid, q.secret, !q.js_code)
-    // Not documented for this endpoint; 40002 is WeChat's errcode for a wrong grant_type (§2a).
+    // Not documented for this endpoint; 40002 is WeChat's errcode for a wrong grant_type (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-access-token/getAccessToken.html).
     if (q.grant_type !== 'authorization_code') throw new WxError(40002)
     const who = state.redeemLoginCode(sim, q.js_code!)
-    // A real success carries no errcode field (§1, [observed]).
+    // A real success carries no errcode field (observed).
     const body = { session_key: who.sessionKey, openid: who.openid }
     return sendWeChat(c, who.unionid ? { ...body, unionid: who.unionid } : body)
   })
 
-  // "Only the POST JSON form is accepted" (§2b).
+  // "Only the POST JSON form is accepted" (https://developers.weixin.qq.com/doc/service/api/base/api_getstableaccesstoken).
   app.post('/cgi-bin/stable_token', async (c) => {
     const body = await jsonBody(c)
     const sim = authenticate(state, body.appid, body.secret)
@@ -94,7 +94,7 @@ export function wechatRoutes(state: SimState, closing: AbortSignal): Hono {
     return sendWeChat(c, state.tokens.basic(sim.appId))
   })
 
-  // The optional `openid` (sent by WxJava) must be the person whose button tap made the code (§3).
+  // The optional `openid` (sent by WxJava) must be the person whose button tap made the code (https://developers.weixin.qq.com/miniprogram/dev/server/API/user-info/phone-number/api_getphonenumber).
   app.post('/wxa/business/getuserphonenumber', async (c) => {
     const appId = state.tokens.check(c.req.query('access_token'))
     const body = await jsonBody(c)
@@ -104,7 +104,7 @@ export function wechatRoutes(state: SimState, closing: AbortSignal): Hono {
     return sendWeChat(c, { errcode: 0, errmsg: 'ok', phone_info })
   })
 
-  // §8: the image bytes on success, labelled image/jpeg as WeChat labels them (the bytes here are a PNG);
+  // getUnlimitedQRCode: the image bytes on success, labelled image/jpeg as WeChat labels them (the bytes here are a PNG);
   // errors are JSON with HTTP 200 like every other endpoint.
   app.post('/wxa/getwxacodeunlimit', async (c) => {
     const appId = state.tokens.check(c.req.query('access_token'))

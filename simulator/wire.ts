@@ -65,7 +65,7 @@ export function errorBody(errcode: number, errmsg?: string) {
 
 const alphanumeric = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 
-/** A wx.login code: 32 chars of [0-9A-Za-z] (§1 "Observed code shape"). Rejection sampling keeps it unbiased. */
+/** A wx.login code: 32 chars of [0-9A-Za-z] (as observed in real codes). Rejection sampling keeps it unbiased. */
 export function newLoginCode(): string {
   let code = ''
   while (code.length < 32) {
@@ -76,27 +76,27 @@ export function newLoginCode(): string {
   return code
 }
 
-/** A phone code: 64 hex chars like the doc sample (§3). */
+/** A phone code: 64 hex chars like the doc sample (https://developers.weixin.qq.com/miniprogram/dev/server/API/user-info/phone-number/api_getphonenumber). */
 export const newPhoneCode = (): string => randomBytes(32).toString('hex')
 
-/** session_key: base64 of 16 random bytes, 24 chars ending in `==` (§7). */
+/** session_key: base64 of 16 random bytes, 24 chars ending in `==`, as in WeChat's samples. */
 export const newSessionKey = (): string => randomBytes(16).toString('base64')
 
-/** Access tokens are opaque; the doc asks callers to keep 512 chars of room (§2a), so make them long-ish. */
+/** Access tokens are opaque; the doc asks callers to keep 512 chars of room (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-access-token/getAccessToken.html), so make them long-ish. */
 export const newAccessToken = (): string => randomBytes(120).toString('base64url')
 
 const digest = (...parts: string[]) =>
   createHash('sha256').update(parts.join('\0')).digest('base64url')
 
-/** openid: deterministic per (appid, user); 28 chars of [A-Za-z0-9_-] starting with `o`, like every sample (§7). */
+/** openid: deterministic per (appid, user); 28 chars of [A-Za-z0-9_-] starting with `o`, like every sample in WeChat's docs. */
 export const openidFor = (appId: string, user: string): string =>
   `o${digest('openid', appId, user).slice(0, 27)}`
 
-/** unionid: deterministic per (Open Platform account, user), so every app on that account agrees (§7). */
+/** unionid: deterministic per (Open Platform account, user), so every app on that account agrees. */
 export const unionidFor = (openPlatform: string, user: string): string =>
   `o${digest('unionid', openPlatform, user).slice(0, 27)}`
 
-/** `phone_info` of getuserphonenumber (§3): countryCode a string as in captured responses. */
+/** `phone_info` of getuserphonenumber: countryCode a string as in captured responses. */
 export function phoneInfo(phoneNumber: string, countryCode: string, appId: string, nowMs: number) {
   return {
     // "phoneNumber (for foreign numbers it carries the country code)"

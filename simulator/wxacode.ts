@@ -1,10 +1,10 @@
-// getwxacodeunlimit as the simulator draws it: the request checked as wechat-api.md §8 describes, and a real
+// getwxacodeunlimit as the simulator draws it: the request checked as getUnlimitedQRCode's doc describes, and a real
 // PNG whose QR code holds the scene verbatim, so that a test can read it back as a phone would.
 import QRCode from 'qrcode'
 import type { SimApp } from './state'
 import { WxError } from './wire'
 
-/** §8: "1–32 visible characters of 0-9a-zA-Z!#$&'()*+,/:;=?@-._~". */
+/** https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/qrcode-link/qr-code/getUnlimitedQRCode.html: "1–32 visible characters of 0-9a-zA-Z!#$&'()*+,/:;=?@-._~". */
 const sceneShape = /^[0-9a-zA-Z!#$&'()*+,/:;=?@\-._~]{1,32}$/
 const envVersions = ['release', 'trial', 'develop']
 

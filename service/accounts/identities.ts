@@ -4,14 +4,15 @@
 // Rule 3: concurrent first logins of one person in one app race on the (appid, openid) unique index and
 // the loser becomes a returning login; across apps (one unionid) they serialize on the person's lock.
 // A blocked account's login writes nothing. Locks follow the order of db/locks.ts.
-import { sql } from 'drizzle-orm'
+import { sql, type SQL } from 'drizzle-orm'
 import type { Connection } from '../config'
 import { prepareSql, type Db } from '../db/client'
+import { perDb } from '../db/per-db'
 import { advisoryLockSql, personLockKey } from '../db/locks'
 import { isUniqueViolation } from '../db/errors'
 import { AppError } from '../errors'
 import type { WeChatSession } from '../wechat/client'
-import type { UserRow } from './users'
+import type { PublicUser, UserRow } from './users'
 
 export interface Resolved {
   user: UserRow
@@ -29,14 +30,11 @@ export interface ResolveOptions {
 }
 
 /** A users row as the driver returns it from hand-written SQL, with what the statement did. */
-interface UserSqlRow {
-  id: string
+interface UserSqlRow extends Pick<
+  PublicUser,
+  'id' | 'phone' | 'nickname' | 'avatar' | 'gender' | 'status'
+> {
   external_id: string | null
-  phone: string | null
-  nickname: string | null
-  avatar: string | null
-  gender: string
-  status: string
   login_count: number
   last_login_at: string | null
   created_at: string
@@ -70,6 +68,14 @@ const ph = sql.placeholder
 // A parameter in a SELECT list has no column to take its type from: timestamps are cast.
 const now = sql`${ph('now')}::timestamptz`
 
+/** The new user of a first login, unless creating is off or `existing` finds the person's account. */
+const createUser = (existing: SQL) => sql`
+  INSERT INTO users (id, login_count, last_login_at, created_at, updated_at)
+  SELECT ${ph('userId')}, 1, ${now}, ${now}, ${now}
+  WHERE ${ph('create')}::boolean AND NOT EXISTS (${existing})
+  RETURNING *
+`
+
 /**
  * Every code login starts here, in one statement. A known identity: lock its user row first (the lock order
  * of db/locks.ts), and only if that user is active refresh the identity's session_key and count the login;
@@ -94,12 +100,7 @@ const loginSql = sql`WITH ident AS (
   UPDATE users SET login_count = login_count + 1, last_login_at = ${now}
   FROM touched WHERE users.id = touched.user_id
   RETURNING users.*
-), created AS (
-  INSERT INTO users (id, login_count, last_login_at, created_at, updated_at)
-  SELECT ${ph('userId')}, 1, ${now}, ${now}, ${now}
-  WHERE ${ph('create')}::boolean AND NOT EXISTS (SELECT 1 FROM ident)
-  RETURNING *
-), identity AS (
+), created AS (${createUser(sql`SELECT 1 FROM ident`)}), identity AS (
   INSERT INTO wechat_identities
     (id, user_id, connection, appid, openid, session_key_enc, created_at, updated_at)
   SELECT ${ph('identityId')}, id, ${ph('connection')}, ${ph('appid')}, ${ph('openid')},
@@ -121,12 +122,7 @@ const unionSql = sql`WITH sibling AS (
   SELECT u.* FROM users u
   WHERE u.id = (SELECT user_id FROM wechat_identities WHERE unionid = ${ph('unionid')} LIMIT 1)
   FOR UPDATE
-), created AS (
-  INSERT INTO users (id, login_count, last_login_at, created_at, updated_at)
-  SELECT ${ph('userId')}, 1, ${now}, ${now}, ${now}
-  WHERE ${ph('create')}::boolean AND NOT EXISTS (SELECT 1 FROM sibling)
-  RETURNING *
-), identity AS (
+), created AS (${createUser(sql`SELECT 1 FROM sibling`)}), identity AS (
   INSERT INTO wechat_identities
     (id, user_id, connection, appid, openid, unionid, session_key_enc, created_at, updated_at)
   SELECT ${ph('identityId')}, owner.id, ${ph('connection')}, ${ph('appid')}, ${ph('openid')},
@@ -143,8 +139,7 @@ SELECT *, 'linked' AS outcome FROM linked
 UNION ALL SELECT *, 'created' FROM created
 UNION ALL SELECT *, 'blocked' FROM sibling WHERE status <> 'active'`
 
-const loginStatement = (db: Db) => prepareSql<UserSqlRow>(db, 'login_identity', loginSql)
-const statements = new WeakMap<Db, ReturnType<typeof loginStatement>>()
+const loginStatement = perDb((db) => prepareSql<UserSqlRow>(db, 'login_identity', loginSql))
 
 const signupDisabled = () =>
   new AppError('signup_disabled', 'New accounts cannot sign up through this connection.')
@@ -170,8 +165,7 @@ export async function resolveIdentity(
   s: WeChatSession,
   o: ResolveOptions,
 ): Promise<Resolved> {
-  let statement = statements.get(db)
-  if (!statement) statements.set(db, (statement = loginStatement(db)))
+  const statement = loginStatement(db)
   const values = {
     appid: connection.appId,
     openid: s.openid,

@@ -4,11 +4,11 @@ import { and, eq } from 'drizzle-orm'
 import { recordAudit } from '../audit'
 import type { Connection } from '../config'
 import { wechatIdentities } from '../db/schema'
-import { findConnection, wechatApp, type Deps } from '../deps'
+import { findConnection, type Deps } from '../deps'
 import { AppError } from '../errors'
 import type { SessionSource } from '../tokens/create-session'
 import type { SessionContext } from '../tokens/sessions'
-import type { WeChatSession } from '../wechat/client'
+import { wechatApp, type WeChatSession } from '../wechat/client'
 import { readLegacyPhone } from './legacy-phone'
 import { auditFailure, issueTokens, loginSucceeded, type LoginResult } from './login'
 import { bindToUser, phoneLoginAccount } from './phone-account'
@@ -37,8 +37,17 @@ export interface PhoneRead extends PhoneNumber {
 
 const invalid = (message: string) => new AppError('invalid_request', message)
 
+interface FetchOptions {
+  connection: Connection
+  input: PhoneInput
+  /** A login needs the wx.login code with either form; reading or binding needs it only with the legacy one. */
+  requireCode: boolean
+  /** The signed-in user's openid in this app, when binding: the phone code must be theirs. */
+  owner?: string
+}
+
 /** Exactly one form: {phoneCode} or {encryptedData, iv}, the latter always with the code that decrypts it. */
-function checkForm(input: PhoneInput, codeRequired: boolean) {
+function checkForm({ input, requireCode }: FetchOptions) {
   const legacy = input.encryptedData !== undefined || input.iv !== undefined
   if (input.phoneCode !== undefined && legacy)
     throw invalid('Send either phoneCode, or encryptedData and iv, not both.')
@@ -46,7 +55,7 @@ function checkForm(input: PhoneInput, codeRequired: boolean) {
     throw invalid('Send phoneCode (from getPhoneNumber), or encryptedData and iv.')
   if (legacy && (!input.encryptedData || !input.iv))
     throw invalid('encryptedData and iv go together.')
-  if (!input.code && (codeRequired || legacy))
+  if (!input.code && (requireCode || legacy))
     throw invalid(`code: required${legacy ? ' with encryptedData' : ''} (from wx.login).`)
 }
 
@@ -56,19 +65,17 @@ function checkForm(input: PhoneInput, codeRequired: boolean) {
  */
 async function fetchPhone(
   deps: Deps,
-  connection: Connection,
-  input: PhoneInput,
-  codeRequired: boolean,
-  owner?: string,
+  options: FetchOptions,
 ): Promise<{ number: PhoneNumber; session?: WeChatSession }> {
-  checkForm(input, codeRequired)
+  checkForm(options)
+  const { connection, input, owner } = options
   if (input.phoneCode === undefined && !connection.legacyPhoneData)
     throw new AppError(
       'legacy_phone_data_disabled',
       'This connection takes phone numbers only as phoneCode (from the getPhoneNumber button), not encryptedData and iv.',
     )
   const app = wechatApp(connection)
-  // The free login code first: when it fails, no paid phone-code call is spent (§3: charged per success).
+  // The free login code first: when it fails, no paid phone-code call is spent (getPhoneNumber is charged per success).
   const session = input.code ? await deps.wechat.code2Session(app, input.code) : undefined
   const phoneCode = input.phoneCode
   // getPhoneNumber checks watermark.appid itself: a mismatch there is WeChat's answer, so 502 wechat_error;
@@ -88,7 +95,7 @@ async function fetchPhone(
 /** Reads the number without logging in or binding anything. */
 export async function readPhone(deps: Deps, input: PhoneInput): Promise<PhoneRead> {
   const connection = findConnection(deps.config, input.connection)
-  const { number, session } = await fetchPhone(deps, connection, input, false)
+  const { number, session } = await fetchPhone(deps, { connection, input, requireCode: false })
   return {
     ...number,
     ...(session && { openid: session.openid }),
@@ -101,7 +108,7 @@ export async function loginWithPhone(deps: Deps, input: PhoneLoginInput): Promis
   const attempt = { method: 'phone', connection: input.connection, ctx }
   return auditFailure(deps, attempt, async () => {
     const connection = findConnection(deps.config, input.connection)
-    const { number, session } = await fetchPhone(deps, connection, input, true)
+    const { number, session } = await fetchPhone(deps, { connection, input, requireCode: true })
     const login = await phoneLoginAccount(deps, {
       connection,
       session: session!,
@@ -135,7 +142,7 @@ export async function bindPhone(
 ): Promise<PhoneNumber> {
   const connection = findConnection(deps.config, input.connection)
   const owner = await ownOpenid(deps, userId, connection.appId)
-  const { number } = await fetchPhone(deps, connection, input, false, owner)
+  const { number } = await fetchPhone(deps, { connection, input, requireCode: false, owner })
   const now = deps.now()
   const changed = await bindToUser(deps, userId, number.phone, now)
   if (changed)

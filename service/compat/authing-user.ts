@@ -1,13 +1,11 @@
 // Our user in the shape of Authing's `User`: the fields authing-js-sdk's documents select, null where we
 // keep no such value. `photo` is our avatar; `phone` is the national number for +86, as Authing shows it.
 import type { Profile } from '../accounts/profile'
+import { nationalNumber } from '../wechat/phone'
 
 /** Authing's gender letters; ours are the words. */
 export const toAuthingGender: Record<string, string> = { male: 'M', female: 'F', unknown: 'U' }
 export const fromAuthingGender: Record<string, string> = { M: 'male', F: 'female', U: 'unknown' }
-
-export const authingPhone = (e164: string | null) =>
-  e164?.startsWith('+86') ? e164.slice(3) : e164
 
 export interface IssuedToken {
   token: string
@@ -57,7 +55,7 @@ export function authingUser(me: Profile, connection: string, issued?: IssuedToke
     blocked: me.status !== 'active',
     isDeleted: false,
     emailVerified: false,
-    phone: authingPhone(me.phone),
+    phone: me.phone === null ? null : nationalNumber(me.phone),
     phoneVerified: me.phone !== null,
     openid: identity?.openid ?? null,
     unionid: identity?.unionid ?? null,

@@ -3,7 +3,6 @@
 // message, data}}]}`, the triple as `message` (authing-wxapp-sdk's GraphqlClient destructures it).
 import type { Context } from 'hono'
 import { resolveError } from '../http/errors'
-import type { Logger } from '../log'
 
 /** `code` is the HTTP status the native API answers the same error with; `data.error` is our stable code. */
 export interface AuthingError {
@@ -12,18 +11,17 @@ export interface AuthingError {
   data: { error: string; requestId?: string }
 }
 
-/** Our error as Authing's triple. Unknown errors are logged and hidden, as the native writer does. */
-export function authingError(c: Context, err: unknown, logger: Logger): AuthingError {
+/** Our error as Authing's triple, resolved (logged, hidden when a bug) by the one error writer. */
+export function authingError(c: Context, err: unknown): AuthingError {
   const requestId = c.get('requestId') as string | undefined
-  const error = resolveError(c, err, logger)
+  const error = resolveError(c, err)
   return { code: error.status, message: error.message, data: { error: error.code, requestId } }
 }
 
 export const restOk = (c: Context, data: unknown, message = 'ok') =>
   c.json({ code: 200, message, data })
 
-export const restError = (c: Context, err: unknown, logger: Logger) =>
-  c.json(authingError(c, err, logger), 200)
+export const restError = (c: Context, err: unknown) => c.json(authingError(c, err), 200)
 
-export const graphqlError = (c: Context, err: unknown, logger: Logger) =>
-  c.json({ errors: [{ message: authingError(c, err, logger) }] }, 200)
+export const graphqlError = (c: Context, err: unknown) =>
+  c.json({ errors: [{ message: authingError(c, err) }] }, 200)

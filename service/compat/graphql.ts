@@ -18,7 +18,6 @@ import { bearerToken } from '../http/bearer'
 import { readJson } from '../http/body'
 import { limitBody } from '../http/body-limit'
 import type { AppEnv } from '../http/context'
-import type { Logger } from '../log'
 import type { Authenticated } from '../tokens/authenticate'
 import { authingError, graphqlError } from './envelope'
 import { authenticateToken, resolvers, type GraphqlContext } from './resolvers'
@@ -30,14 +29,14 @@ export const request = z.object({
   operationName: z.string().max(200).nullish(),
 })
 
-function formatError(c: Context, e: GraphQLError, logger: Logger) {
+function formatError(c: Context, e: GraphQLError) {
   // Syntax, validation and variable errors come from graphql-js itself: the client's mistake, a 400.
   const original = e.originalError
   const cause =
     original && !(original instanceof GraphQLError)
       ? original
       : new AppError('invalid_request', e.message.slice(0, 300))
-  const message = authingError(c, cause, logger)
+  const message = authingError(c, cause)
   return {
     message,
     locations: e.locations,
@@ -82,14 +81,14 @@ const rules = [...specifiedRules, NoSchemaIntrospectionCustomRule]
 /** `limit`: the per-IP rate limiter of this route, run here so that a refusal is answered as GraphQL. */
 export function authingGraphqlRoutes(deps: Deps, limit?: MiddlewareHandler<AppEnv>) {
   const schema = authingSchema()
-  const app = new Hono<AppEnv>().onError((err, c) => graphqlError(c, err, deps.logger))
+  const app = new Hono<AppEnv>().onError((err, c) => graphqlError(c, err))
   if (limit) app.use('/graphql/v2', limit)
   return app
     .use('/graphql/v2', limitBody(MAX_GRAPHQL_BODY_BYTES))
     .post('/graphql/v2', async (c) => {
       const { query, variables, operationName } = await readJson(c, request)
       const refused = (errors: readonly GraphQLError[]) =>
-        c.json({ errors: errors.map((e) => formatError(c, e, deps.logger)) })
+        c.json({ errors: errors.map((e) => formatError(c, e)) })
       let document: DocumentNode
       try {
         document = parse(query, { maxTokens: MAX_TOKENS })
@@ -118,7 +117,7 @@ export function authingGraphqlRoutes(deps: Deps, limit?: MiddlewareHandler<AppEn
         variableValues: variables ?? undefined,
         operationName: operationName ?? undefined,
       })
-      const errors = result.errors?.map((e) => formatError(c, e, deps.logger))
+      const errors = result.errors?.map((e) => formatError(c, e))
       return c.json({
         ...(result.data !== undefined && { data: result.data }),
         ...(errors && { errors }),

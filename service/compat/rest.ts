@@ -50,7 +50,7 @@ export function authingRestRoutes(deps: Deps, limit?: MiddlewareHandler<AppEnv>)
     return authingUser(me, connection, { token: result.accessToken, expiresAt })
   }
 
-  const app = new Hono<AppEnv>().onError((err, c) => restError(c, err, deps.logger))
+  const app = new Hono<AppEnv>().onError((err, c) => restError(c, err))
   if (limit) app.use(`${SOCIAL}/*`, limit)
   return app
     .post(`${SOCIAL}/auth`, async (c) => {

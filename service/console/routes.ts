@@ -55,7 +55,7 @@ export function consoleRoutes(deps: Deps, key: string) {
   app.use('/admin', consoleHeaders)
   app.use('/admin/*', consoleHeaders)
   app.onError((err, c) => {
-    const error = resolveError(c, err, deps.logger)
+    const error = resolveError(c, err)
     const lang = pickLang(undefined, c.req.header('accept-language'))
     const view = c.get('view') ?? { t: strings[lang], lang, here: '/admin/users' }
     return c.html(errorPage(view, error.code, error.message), error.status)

@@ -1,11 +1,13 @@
-// One JSON line per request: the route pattern that answered, the status, the latency, the connection and
-// the caller's address. Never a header, the body or the query string: those are where secrets travel.
+// One JSON line per request: the route pattern that answered, the status, the latency, the connection, the
+// caller's address and, when it failed, the error code with what went wrong (the WeChat API and reason, or
+// the bug's stack): one line per failure, not one per layer. Never a header, the body or the query string:
+// those are where secrets travel.
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { matchedRoutes } from 'hono/route'
 import type { Logger } from '../log'
 import { clientIp, type AppEnv } from './context'
-import { errorResponse } from './errors'
+import type { Failure } from './errors'
 
 /** The pattern of the handler that matched; middleware is registered for ALL methods. Null: nothing did. */
 function routePattern(c: Context): string | null {
@@ -31,17 +33,22 @@ function connectionOf(c: Context<AppEnv>, route: string | null, known: Set<strin
   return c.get('auth')?.connection
 }
 
+/** A failure's fields: its code, the error's own log fields, and the cause (a bug's stack) if any. */
+function failed(failure: Failure | undefined) {
+  if (!failure) return {}
+  const { error, cause } = failure
+  return {
+    code: error.code,
+    ...(error.log && { detail: error.log }),
+    ...(cause !== undefined && { err: cause }),
+  }
+}
+
 export function accessLog(logger: Logger, connectionIds: readonly string[]) {
   const known = new Set(connectionIds)
   return createMiddleware<AppEnv>(async (c, next) => {
     const started = performance.now()
-    try {
-      await next()
-    } catch (err) {
-      // Only the not-found handler's error escapes next() (hono answers the others below us); answer it
-      // here so that the line below sees the final status.
-      c.res = errorResponse(c, err, logger)
-    }
+    await next()
     const route = routePattern(c)
     const status = c.res.status
     const line = {
@@ -53,8 +60,11 @@ export function accessLog(logger: Logger, connectionIds: readonly string[]) {
       connection: connectionOf(c, route, known),
       ip: clientIp(c),
       userId: c.get('auth')?.userId,
+      ...failed(c.get('failure')),
     }
-    if (status >= 500) logger.warn(line, 'request')
-    else logger.info(line, 'request')
+    // A bug is an error; another 5xx (WeChat or the database away) a warning; the rest is the caller's.
+    const level =
+      c.get('failure')?.error.code === 'internal_error' ? 'error' : status >= 500 ? 'warn' : 'info'
+    logger[level](line, 'request')
   })
 }

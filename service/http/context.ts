@@ -5,6 +5,7 @@ import { isIP } from 'node:net'
 import { createMiddleware } from 'hono/factory'
 import type { ClientAddressSource } from '../config'
 import type { Auth } from '../tokens/authenticate'
+import type { Failure } from './errors'
 
 export type { Auth }
 
@@ -16,6 +17,8 @@ export interface AppEnv {
     clientIp: string | undefined
     /** Set by a rate limiter; readJson() calls it once the body is well formed (http/rate-limit.ts). */
     chargeRateLimit: () => void
+    /** Set by resolveError() when the request failed, for the access log's line. */
+    failure: Failure
   }
 }
 

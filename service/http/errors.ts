@@ -1,10 +1,10 @@
-// The only writer of error bodies: {"error": {code, message}, "requestId"}. AppErrors keep their status;
-// a lost database becomes 503; anything else is a bug, logged and answered 500 with no detail.
+// The one writer of error answers. resolveError decides what every failed request tells its caller (native
+// or Authing-shaped), sets its headers and hands the cause to the access log, which writes the request's one
+// line; errorResponse writes the native body {"error": {code, message, ...details}, "requestId"}.
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { toAppError as classify } from '../db/errors'
 import { AppError } from '../errors'
-import type { Logger } from '../log'
 
 /** What an error means to the caller: an HTTP-level refusal here, everything else as the domain classifies it. */
 export function toAppError(err: unknown): AppError | undefined {
@@ -18,26 +18,49 @@ export function toAppError(err: unknown): AppError | undefined {
   return classify(err)
 }
 
+/** What the access log adds to a failed request's line. */
+export interface Failure {
+  error: AppError
+  /** The bug behind an internal_error, or the cause of another 5xx: logged, never answered. */
+  cause?: unknown
+}
+
 /**
- * What every error answer starts from, native or Authing-shaped: the AppError to show (a bug becomes a bare
- * internal_error, logged with its stack), 5xx logged, and Retry-After set.
+ * RFC 6750 §3: a 401 names the scheme, and says `invalid_token` when the token itself is stale or forged,
+ * which is what makes a client (our SDK included) refresh and retry. A missing token gets no error code;
+ * other 401s (an ended session, a refresh token, the admin key) are not cured by a refresh.
  */
-export function resolveError(c: Context, err: unknown, logger: Logger): AppError {
-  const requestId = c.get('requestId') as string | undefined
+function challenge(error: AppError): string {
+  return error.code === 'token_invalid' || error.code === 'token_expired'
+    ? 'Bearer error="invalid_token"'
+    : 'Bearer'
+}
+
+/**
+ * The AppError to show (a bug becomes a bare internal_error), its Retry-After, and the failure the access log
+ * writes (the most serious one, when a GraphQL request fails several ways).
+ */
+export function resolveError(c: Context, err: unknown): AppError {
   const known = toAppError(err)
-  if (!known) logger.error({ err, requestId }, 'unhandled error')
-  else if (known.status >= 500)
-    logger.warn({ code: known.code, requestId, cause: known.cause }, known.message)
   const error = known ?? new AppError('internal_error', 'Something went wrong on our side.')
+  const before = c.get('failure') as Failure | undefined
+  if (!before || before.error.status < error.status)
+    c.set('failure', {
+      error,
+      cause: known ? (known.status >= 500 ? known.cause : undefined) : err,
+    })
   if (error.retryAfter !== undefined) c.header('Retry-After', String(error.retryAfter))
   return error
 }
 
-export function errorResponse(c: Context, err: unknown, logger: Logger): Response {
-  const requestId = c.get('requestId') as string | undefined
-  const error = resolveError(c, err, logger)
+export function errorResponse(c: Context, err: unknown): Response {
+  const error = resolveError(c, err)
+  if (error.status === 401) c.header('WWW-Authenticate', challenge(error))
   return c.json(
-    { error: { code: error.code, message: error.message, ...error.details }, requestId },
+    {
+      error: { ...error.details, code: error.code, message: error.message },
+      requestId: c.get('requestId') as string | undefined,
+    },
     error.status,
   )
 }

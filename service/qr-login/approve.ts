@@ -33,7 +33,15 @@ export function settled(row: QrRow, now: Date): AppError | undefined {
   return undefined
 }
 
-function refusal(row: QrRow, auth: Auth, client: string | null | undefined, step: Step, now: Date) {
+interface Attempt {
+  auth: Auth
+  /** The client of the approving session ('web' for a browser's). */
+  client: string | null | undefined
+  step: Step
+  now: Date
+}
+
+function refusal(row: QrRow, { auth, client, step, now }: Attempt) {
   // Checked first, so that another Mini Program's user learns nothing about the login's state.
   if (row.connection !== auth.connection || client === 'web')
     return new AppError(
@@ -64,16 +72,14 @@ const stepOutcome: Record<Step, { status: string; audit: AuditType }> = {
 export async function approveStep(
   deps: Deps,
   id: string,
-  auth: Auth,
-  step: Step,
-  ip: string | undefined,
+  { auth, step, ip }: { auth: Auth; step: Step; ip: string | undefined },
 ): Promise<QrLoginRequest> {
   const now = deps.now()
   const outcome = await deps.db.transaction(async (tx) => {
     const [row] = await tx.select().from(qrLogins).where(eq(qrLogins.id, id)).for('update')
     if (!row) return new AppError('qr_login_not_found', 'There is no such QR login.')
     const client = await sessionClient(tx, auth.sessionId)
-    const refused = refusal(row, auth, client, step, now)
+    const refused = refusal(row, { auth, client, step, now })
     if (refused) return { refused, row, changed: false }
     const { status } = stepOutcome[step]
     if (row.status === status) return { row, changed: false, refused: undefined }

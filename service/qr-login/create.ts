@@ -5,7 +5,8 @@ import { inArray, lt } from 'drizzle-orm'
 import { recordAudit } from '../audit'
 import { hashToken, randomToken } from '../crypto/random'
 import { qrLogins } from '../db/schema'
-import { findConnection, wechatApp, type Deps } from '../deps'
+import { findConnection, type Deps } from '../deps'
+import { wechatApp } from '../wechat/client'
 import { AppError } from '../errors'
 import type { SessionContext } from '../tokens/sessions'
 
@@ -25,7 +26,7 @@ const sweepBatch = 100
 
 /**
  * 24 random bytes in base64url: exactly 32 characters, WeChat's limit for a scene, all of them in the
- * scene's alphabet (wechat-api.md §8), and 192 bits that nobody guesses.
+ * scene's alphabet (getUnlimitedQRCode's doc), and 192 bits that nobody guesses.
  */
 export const newScene = (): string => randomBytes(24).toString('base64url')
 

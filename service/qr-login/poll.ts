@@ -93,7 +93,13 @@ async function deliver(
   if (!claimed?.userId)
     throw new AppError('qr_login_used', 'This login has already been collected.')
   try {
-    return await issueWebTokens(deps, claimed.userId, connectionId, sessionId, id, ctx)
+    return await issueWebTokens(deps, {
+      userId: claimed.userId,
+      connectionId,
+      sessionId,
+      qrLoginId: id,
+      ctx,
+    })
   } catch (err) {
     await deps.db
       .update(qrLogins)
@@ -104,14 +110,16 @@ async function deliver(
   }
 }
 
-async function issueWebTokens(
-  deps: Deps,
-  userId: string,
-  connectionId: string,
-  sessionId: string,
-  qrLoginId: string,
-  ctx: SessionContext,
-): Promise<LoginResult> {
+interface WebSession {
+  userId: string
+  connectionId: string
+  sessionId: string
+  qrLoginId: string
+  ctx: SessionContext
+}
+
+async function issueWebTokens(deps: Deps, web: WebSession): Promise<LoginResult> {
+  const { userId, connectionId, sessionId, qrLoginId, ctx } = web
   const connection = findConnection(deps.config, connectionId)
   const [user] = await deps.db.select().from(users).where(eq(users.id, userId))
   if (!user) throw notFound()

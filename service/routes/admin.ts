@@ -21,15 +21,16 @@ import { recordAudit } from '../audit'
 import { safeEqual } from '../crypto/random'
 import { findConnection, type Deps } from '../deps'
 import { AppError } from '../errors'
+import { bearerToken } from '../http/bearer'
 import { readJson } from '../http/body'
 import { clientIp, type AppEnv } from '../http/context'
 
 /** A missing key and a wrong one get the same answer, so a caller learns nothing from the difference. */
 function adminKey(key: string) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const match = c.req.header('authorization')?.match(/^Bearer\s+(\S+)\s*$/i)
+    const token = bearerToken(c)
     // Compared even when absent, so that the time taken does not tell the two cases apart either.
-    if (!safeEqual(match?.[1] ?? '', key) || !match)
+    if (!safeEqual(token ?? '', key) || token === undefined)
       throw new AppError(
         'admin_unauthorized',
         'Send the admin API key as "Authorization: Bearer <key>".',

@@ -33,7 +33,11 @@ export const qrLoginBody = z.strictObject({})
 export function qrLoginRoutes(deps: Deps) {
   const step = (name: Step) => async (c: Context<AppEnv>) => {
     const id = loginId(c)
-    const request = await approveStep(deps, id, c.get('auth'), name, clientIp(c))
+    const request = await approveStep(deps, id, {
+      auth: c.get('auth'),
+      step: name,
+      ip: clientIp(c),
+    })
     return name === 'scan' ? c.json(request) : c.body(null, 204)
   }
   return new Hono<AppEnv>()

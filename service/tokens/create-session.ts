@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm'
 import type { AuditEvent } from '../audit'
 import { hashToken, randomToken } from '../crypto/random'
 import type { Db } from '../db/client'
+import { perDb } from '../db/per-db'
 import { auditEvents, refreshTokens, sessions } from '../db/schema'
 import type { SessionContext, SessionOptions } from './sessions'
 
@@ -16,7 +17,7 @@ const ph = sql.placeholder
  * statement: atomic without a transaction, and one round trip where a transaction of unprepared inserts
  * took six.
  */
-function createStatement(db: Db) {
+const createStatement = perDb((db: Db) => {
   const session = db.$with('new_session').as(
     db
       .insert(sessions)
@@ -58,9 +59,7 @@ function createStatement(db: Db) {
       createdAt: ph('now'),
     })
     .prepare('create_session')
-}
-
-const createStatements = new WeakMap<Db, ReturnType<typeof createStatement>>()
+})
 
 /** Creates a session with its first refresh token, and writes `audit` in the same statement. */
 export async function createSession(
@@ -76,11 +75,9 @@ export async function createSession(
   { now, refreshTtlSeconds, randomId }: SessionOptions,
   audit: AuditEvent,
 ): Promise<{ sessionId: string; refreshToken: string }> {
-  let statement = createStatements.get(db)
-  if (!statement) createStatements.set(db, (statement = createStatement(db)))
   const sessionId = input.sessionId ?? randomId()
   const refreshToken = randomToken()
-  await statement.execute({
+  await createStatement(db).execute({
     sessionId,
     userId: input.userId,
     connection: input.connection,

@@ -101,11 +101,11 @@ export function createKeyStore({
       sealer.open(newest.privateJwkEnc, `signing_key:${newest.kid}`),
     ) as JWK
     const current = { kid: newest.kid, privateKey: (await importJWK(privateJwk, ALG)) as Key }
-    return { at: Date.now(), current, published }
+    return { at: now().getTime(), current, published }
   }
 
   async function get(force = false): Promise<Loaded> {
-    if (!force && loaded && Date.now() - loaded.at < CACHE_MS) return loaded
+    if (!force && loaded && now().getTime() - loaded.at < CACHE_MS) return loaded
     loading ??= load().finally(() => (loading = undefined))
     loaded = await loading
     return loaded

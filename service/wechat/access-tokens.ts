@@ -6,10 +6,9 @@ import type { Connection } from '../config'
 import type { Sealer } from '../crypto/seal'
 import type { Db } from '../db/client'
 import { wechatAccessTokens } from '../db/schema'
-import { wechatApp } from '../deps'
 import { AppError, isAppError } from '../errors'
 import type { Logger } from '../log'
-import type { WeChatClient } from './client'
+import { wechatApp, type WeChatClient } from './client'
 
 export interface CachedToken {
   accessToken: string
@@ -31,10 +30,10 @@ export interface WeChatAccessTokenDeps {
   logger: Logger
 }
 
-// Normal mode hands out a new stable token only in the old one's last 5 minutes (wechat-api.md §2b), so
+// Normal mode hands out a new stable token only in the old one's last 5 minutes (https://developers.weixin.qq.com/doc/service/api/base/api_getstableaccesstoken), so
 // refreshing earlier would just fetch the same token again.
 const refreshAheadMs = 5 * 60_000
-// force_refresh: "间隔至少为30s" and 20 a day (§2b). WeChat's daily quotas follow China's calendar day, so
+// force_refresh: "间隔至少为30s" and 20 a day (the same doc). WeChat's daily quotas follow China's calendar day, so
 // the day is Asia/Shanghai's (UTC+8 all year, no daylight saving time).
 const forceGapMs = 30_000
 const forcesPerDay = 20

@@ -1,10 +1,11 @@
 // createWeChatClient(): the service's calls to WeChat over one keep-alive undici Pool, each with a hard deadline,
 // bodies parsed as JSON whatever the content type, and errcodes mapped in errors.ts (WeChat's documentation).
 import { Pool } from 'undici'
+import type { Connection } from '../config'
 import { AppError } from '../errors'
 import type { Logger } from '../log'
 import { mapWeChatError, wechatUnavailable, type ErrorContext, type WeChatApi } from './errors'
-import { readPhoneInfo, type PhoneInfo } from './phone'
+import { readPhoneInfo, text, type PhoneInfo } from './phone'
 
 export type { PhoneInfo } from './phone'
 
@@ -13,6 +14,13 @@ export interface WeChatApp {
   appId: string
   appSecret: string
 }
+
+/** A configured connection as the client takes it. */
+export const wechatApp = (c: Pick<Connection, 'id' | 'appId' | 'appSecret'>): WeChatApp => ({
+  connectionId: c.id,
+  appId: c.appId,
+  appSecret: c.appSecret,
+})
 export interface WeChatSession {
   openid: string
   sessionKey: string
@@ -60,9 +68,8 @@ export interface WeChatClientOptions {
 type Body = Record<string, unknown>
 const maxCodeLength = 256 // codes are 32 (login) and 64 (phone) chars; anything huge is not a code
 
-/** A success has no errcode or errcode 0: a real jscode2session success omits the field (§1 [observed]). */
+/** A success has no errcode or errcode 0: a real jscode2session success omits the field (observed in real responses). */
 const failed = (data: Body) => data.errcode !== undefined && data.errcode !== 0
-const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined)
 
 export function createWeChatClient(options: WeChatClientOptions): WeChatClient {
   const { timeoutMs = 5000, logger, connections = 64 } = options
@@ -177,7 +184,8 @@ export function createWeChatClient(options: WeChatClientOptions): WeChatClient {
       return readPhoneInfo(data.phone_info, app.appId)
     },
 
-    // wechat-api.md §8: success is the image bytes with an image content type, failure JSON {errcode}.
+    // https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/qrcode-link/qr-code/getUnlimitedQRCode.html:
+    // success is the image bytes with an image content type, failure JSON {errcode}.
     async getUnlimitedQrCode(
       app,
       accessToken,
@@ -199,7 +207,7 @@ export function createWeChatClient(options: WeChatClientOptions): WeChatClient {
   }
 }
 
-/** The type the bytes say: WeChat labels its codes image/jpeg whatever they are (§8). */
+/** The type the bytes say: WeChat labels its codes image/jpeg whatever they are (getUnlimitedQRCode). */
 function imageType(bytes: Buffer): string | undefined {
   if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
     return 'image/png'

@@ -1,5 +1,5 @@
 // Legacy encryptedData (wx.getUserInfo, old getPhoneNumber): AES-128-CBC/PKCS#7 under the session_key, then the
-// watermark checks the doc requires (open-ability/signature.md; wechat-api.md §4). Every rejection is the same
+// watermark checks the doc requires (https://developers.weixin.qq.com/miniprogram/dev/framework/open-ability/signature.html). Every rejection is the same
 // error with the same message: an answer that told bad padding from bad plaintext would be a CBC padding
 // oracle, through which a caller forges data under their own session_key (a victim's phone number).
 import { createDecipheriv } from 'node:crypto'
@@ -18,7 +18,7 @@ export interface EncryptedInput {
 }
 
 /**
- * How old the user's tap may be: the login code that comes with the data lives 5 minutes too (§1). A tap
+ * How old the user's tap may be: the login code that comes with the data lives 5 minutes too (wx.login's doc). A tap
  * "in the future" (WeChat's clock ahead of ours) is no replay, so only age is bounded.
  */
 export const WATERMARK_MAX_AGE_SECONDS = 300

@@ -51,7 +51,7 @@ const credentialRules: Record<number, Rule> = {
 }
 
 const rules: Record<WeChatApi, Record<number, Rule>> = {
-  // https://developers.weixin.qq.com/miniprogram/dev/server/API/user-login/api_code2session (§6 错误码)
+  // https://developers.weixin.qq.com/miniprogram/dev/server/API/user-login/api_code2session (错误码)
   jscode2session: {
     ...credentialRules,
     [-1]: busy,
@@ -81,7 +81,7 @@ const rules: Record<WeChatApi, Record<number, Rule>> = {
     40001: tokenInvalid,
     42001: tokenInvalid,
     41001: tokenInvalid,
-    // The token and the phone code belong to different appids (§3). Our token is the connection's own (a
+    // The token and the phone code belong to different appids (observed). Our token is the connection's own (a
     // wrong AppID fails at stable_token first), so the code came from another Mini Program: the caller's
     // bad input, not an operator's alarm.
     40013: {
@@ -122,36 +122,38 @@ export interface ErrorContext {
   logger?: Logger
 }
 
-/** Maps a non-zero errcode; logs configuration errors loudly since only an operator can fix them. */
+/**
+ * Maps a non-zero errcode. The fields go on the request's log line; a configuration error also gets a line
+ * of its own at level error, since only an operator can fix it.
+ */
 export function mapWeChatError(errcode: number, errmsg: unknown, ctx: ErrorContext): AppError {
   const rule = rules[ctx.api][errcode]
   // errmsg is WeChat's text (e.g. "invalid ip …, not in whitelist, rid: …"); it never echoes our secret or code.
-  const fields = {
+  const log = {
     connectionId: ctx.connectionId,
     api: ctx.api,
     errcode,
     errmsg: String(errmsg ?? '').slice(0, 200),
   }
-  if (!rule) {
-    ctx.logger?.warn(fields, 'unexpected WeChat errcode')
+  if (!rule)
     return new AppError('wechat_error', `WeChat answered with an unexpected error (${errcode}).`, {
       details: { errcode },
+      log,
     })
-  }
   if (rule.code === 'wechat_misconfigured' || rule.code === 'wechat_ip_not_whitelisted')
-    ctx.logger?.error(fields, 'WeChat connection misconfigured')
-  else ctx.logger?.info(fields, 'WeChat error')
+    ctx.logger?.error(log, 'WeChat connection misconfigured')
   return new AppError(rule.code, rule.message, {
     retryAfter: rule.retryAfter,
     details: { errcode },
+    log,
   })
 }
 
 /** Timeout, connection failure, non-200 status or non-JSON body: WeChat is unreachable for now. */
 export function wechatUnavailable(ctx: ErrorContext, reason: string, cause?: unknown): AppError {
-  ctx.logger?.warn({ connectionId: ctx.connectionId, api: ctx.api, reason }, 'WeChat unavailable')
   return new AppError('wechat_unavailable', 'WeChat could not be reached; try again shortly.', {
     retryAfter: 1,
     cause,
+    log: { connectionId: ctx.connectionId, api: ctx.api, reason },
   })
 }

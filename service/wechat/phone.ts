@@ -3,7 +3,7 @@ import { AppError } from '../errors'
 
 /**
  * '86', '13800138000' → '+8613800138000'. countryCode may be a string or a number: the doc calls it a string
- * but its sample shows `86` (wechat-api.md §3). The input comes from WeChat, so malformed input is a
+ * but its sample shows `86` (https://developers.weixin.qq.com/miniprogram/dev/server/API/user-info/phone-number/api_getphonenumber). The input comes from WeChat, so malformed input is a
  * `wechat_error`, and the message never repeats the number.
  */
 export function toE164(countryCode: string | number, purePhoneNumber: string): string {
@@ -19,7 +19,7 @@ export function toE164(countryCode: string | number, purePhoneNumber: string): s
   return `+${cc}${national}`
 }
 
-/** The number as people in mainland China write it: '+8613800138000' → '13800138000'; others stay E.164. */
+/** The number as people in mainland China write it (and Authing shows it): '+8613800138000' → '13800138000'; others stay E.164. */
 export function nationalNumber(e164: string): string {
   return e164.startsWith('+86') ? e164.slice(3) : e164
 }
@@ -32,9 +32,11 @@ export interface PhoneInfo {
   watermarkAppId: string
 }
 
-const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined)
+/** A non-empty string from WeChat's JSON, else undefined. */
+export const text = (value: unknown) =>
+  typeof value === 'string' && value !== '' ? value : undefined
 
-/** phone_info of getuserphonenumber (§3), checked against the calling app's watermark; countryCode is a string in real responses but a number in the doc sample: take both. */
+/** phone_info of getuserphonenumber, checked against the calling app's watermark; countryCode is a string in real responses but a number in the doc sample: take both. */
 export function readPhoneInfo(value: unknown, appId: string): PhoneInfo {
   const info = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>
   const watermark = info.watermark as { appid?: unknown } | null | undefined

@@ -26,7 +26,7 @@ async function phoneCode(connection: string, phoneNumber: string, countryCode = 
 const userByPhone = async (phone: string) =>
   (await t.db.select().from(users).where(eq(users.phone, phone)))[0]
 
-/** Legacy getPhoneNumber data as WeChat makes it: AES-128-CBC under the session_key (wechat-api.md §4). */
+/** Legacy getPhoneNumber data as WeChat makes it: AES-128-CBC under the session_key (https://developers.weixin.qq.com/miniprogram/dev/framework/open-ability/signature.html). */
 function encrypt(sessionKey: string, plaintext: unknown) {
   const iv = randomBytes(16)
   const cipher = createCipheriv('aes-128-cbc', Buffer.from(sessionKey, 'base64'), iv)

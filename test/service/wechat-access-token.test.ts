@@ -1,5 +1,6 @@
 // The shared WeChat access token: fetched once per appid, sealed in the database, refreshed in its last five
-// minutes, and replaced within WeChat's force_refresh limits when WeChat rejects it (wechat-api.md §2b).
+// minutes, and replaced within WeChat's force_refresh limits when WeChat rejects it
+// (https://developers.weixin.qq.com/doc/service/api/base/api_getstableaccesstoken).
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { wechatAccessTokens } from '../../service/db/schema'

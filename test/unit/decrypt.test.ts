@@ -1,4 +1,5 @@
-// Legacy encryptedData decryption against the official vector and the synthetic phone vector (wechat-api.md §4).
+// Legacy encryptedData decryption against the official vector and the synthetic phone vector
+// (https://developers.weixin.qq.com/miniprogram/dev/framework/open-ability/signature.html).
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import {
