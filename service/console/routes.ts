@@ -18,7 +18,8 @@ import type { Deps } from '../deps'
 import { clientIp } from '../http/context'
 import { resolveError } from '../http/errors'
 import { rateLimit } from '../http/rate-limit'
-import { auditQuery, deliveriesQuery, statusBody, usersQuery, validate } from '../routes/admin'
+import { checkInput } from '../http/body'
+import { auditQuery, deliveriesQuery, statusBody, usersQuery } from '../routes/admin'
 import { consoleHeaders, sameOrigin, signedIn, type ConsoleEnv } from './guard'
 import { fill, pickLang, strings } from './i18n'
 import { auditPage } from './pages/audit'
@@ -117,7 +118,7 @@ export function consoleRoutes(deps: Deps, key: string) {
       : 'nickname'
     const q = (c.req.query('q') ?? '').trim()
     const cursor = c.req.query('cursor') || undefined
-    const query = validate(usersQuery, { ...(q ? { [by]: q } : {}), cursor, limit: PAGE_SIZE })
+    const query = checkInput(usersQuery, { ...(q ? { [by]: q } : {}), cursor, limit: PAGE_SIZE })
     const found = await searchUsers(deps.db, appIds, query)
     const notice = c.req.query('done') === 'deleted' ? c.get('view').t.doneDeleted : undefined
     return c.html(usersPage(c.get('view'), { by, q, ...found }, notice))
@@ -144,7 +145,7 @@ export function consoleRoutes(deps: Deps, key: string) {
     `/admin/users/${encodeURIComponent(id)}?${new URLSearchParams(query)}`
   app.post('/admin/users/:id/status', async (c) => {
     const { _csrf: _, ...fields } = await c.req.parseBody()
-    const { status } = validate(statusBody, fields)
+    const { status } = checkInput(statusBody, fields)
     const id = c.req.param('id')
     await setUserStatus(deps, id, status, { ip: clientIp(c), ...actor })
     return c.redirect(userUrl(id, { done: status === 'blocked' ? 'blocked' : 'unblocked' }), 303)
@@ -165,7 +166,7 @@ export function consoleRoutes(deps: Deps, key: string) {
       type: c.req.query('type')?.trim() || undefined,
     }
     const cursor = c.req.query('cursor') || undefined
-    const query = validate(auditQuery, { ...filter, cursor, limit: PAGE_SIZE })
+    const query = checkInput(auditQuery, { ...filter, cursor, limit: PAGE_SIZE })
     const { events, nextCursor } = await listAuditEvents(deps.db, query)
     return c.html(auditPage(c.get('view'), filter, events, nextCursor))
   })
@@ -186,7 +187,7 @@ export function consoleRoutes(deps: Deps, key: string) {
   app.get('/admin/webhooks', async (c) => {
     const status = c.req.query('status') || undefined
     const cursor = c.req.query('cursor') || undefined
-    const query = validate(deliveriesQuery, { status, cursor, limit: PAGE_SIZE })
+    const query = checkInput(deliveriesQuery, { status, cursor, limit: PAGE_SIZE })
     const id = c.req.query('id')
     const t = c.get('view').t
     const notice = c.req.query('done') === 'retried' && id ? fill(t.doneRetried, { id }) : undefined

@@ -22,7 +22,7 @@ import { safeEqual } from '../crypto/random'
 import { findConnection, type Deps } from '../deps'
 import { AppError } from '../errors'
 import { bearerToken } from '../http/bearer'
-import { readJson } from '../http/body'
+import { checkInput, readJson } from '../http/body'
 import { clientIp, type AppEnv } from '../http/context'
 
 /** A missing key and a wrong one get the same answer, so a caller learns nothing from the difference. */
@@ -63,20 +63,8 @@ export const deliveriesQuery = z.strictObject({
 })
 export const statusBody = z.strictObject({ status: z.enum(['active', 'blocked']) })
 
-/** Input against a schema; 400 invalid_request naming the field, like readJson. */
-export function validate<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
-  const result = schema.safeParse(input)
-  if (result.success) return result.data
-  const issue = result.error.issues[0]!
-  const field =
-    issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '')
-  throw new AppError('invalid_request', `${field}: ${issue.message}`.slice(0, 200), {
-    details: { field },
-  })
-}
-
 const readQuery = <S extends z.ZodType>(c: Context, schema: S): z.infer<S> =>
-  validate(schema, c.req.query())
+  checkInput(schema, c.req.query())
 /** The one route whose body is streamed, with limits of its own instead of the 16 KiB of the others. */
 export const IMPORT_PATH = '/v1/admin/users/import'
 

@@ -175,10 +175,21 @@ describe('an unexpected failure', () => {
       requestId: res.headers.get('x-request-id'),
     })
     expect(res.text).not.toMatch(/wechat_identities|relation|select/i)
+    // One line for the request, at error level, carrying the code and the cause (its stack).
     const logged = t.logs
-      .map((l) => JSON.parse(l) as { msg: string; requestId?: string; err?: { message: string } })
-      .filter((l) => l.requestId === res.json.requestId && l.msg === 'unhandled error')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            msg: string
+            level: number
+            requestId?: string
+            code?: string
+            err?: unknown
+          },
+      )
+      .filter((l) => l.requestId === res.json.requestId)
     expect(logged).toHaveLength(1)
+    expect(logged[0]).toMatchObject({ msg: 'request', level: 'error', code: 'internal_error' })
     expect(JSON.stringify(logged[0]!.err)).toContain('wechat_identities')
   })
 })
