@@ -146,7 +146,14 @@ export class AuthService extends Construct {
         WECHAT_APP_SECRET: fromSecret(secrets.wechat, 'appSecret'),
         MASTER_KEY: fromSecret(secrets.masterKey),
         ADMIN_API_KEY: fromSecret(secrets.adminApiKey),
+        ...(secrets.wechatPush
+          ? {
+              WECHAT_PUSH_TOKEN: fromSecret(secrets.wechat, 'pushToken'),
+              WECHAT_ENCODING_AES_KEY: fromSecret(secrets.wechat, 'encodingAesKey'),
+            }
+          : {}),
         ...(secrets.connections ? { WECHAT_CONNECTIONS: fromSecret(secrets.connections) } : {}),
+        ...(secrets.webhooks ? { WEBHOOKS: fromSecret(secrets.webhooks) } : {}),
       },
     })
 

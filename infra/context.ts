@@ -82,6 +82,7 @@ export function propsFromContext(get: Lookup, defaultRegion?: string): WechatLog
     qrLoginPage: text('qrLoginPage'),
     qrLoginEnvVersion: text('qrLoginEnvVersion') as WechatLoginStackProps['qrLoginEnvVersion'],
     webOrigins: list('webOrigins'),
+    webhooksSecretArn: text('webhooksSecretArn'),
   }
   if (problems.length) throw new StackConfigError('CDK context', problems)
   return props

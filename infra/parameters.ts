@@ -1,4 +1,4 @@
-// Deploy-time parameters: what must stay out of the repository (AppID, AppSecret, the verification file)
+// Deploy-time parameters: what must stay out of the repository (AppID, AppSecret, push keys, the verification file)
 // and the switches an operator flips without touching code; each format is checked by CloudFormation.
 import { CfnParameter, type Stack } from 'aws-cdk-lib'
 
@@ -17,6 +17,23 @@ export function deployParameters(stack: Stack) {
       noEcho: true,
       allowedPattern: '^[0-9a-f]{32}$',
       constraintDescription: 'must be 32 lowercase hex digits',
+    }),
+    // The service's rules for 消息推送 (service/config.ts): a Token of 3-32 letters and digits, an
+    // EncodingAESKey of 43; empty means unset, and without a Token the push URL answers 404.
+    pushToken: param('WechatPushToken', {
+      description: 'Token of 消息推送 (开发管理 → 开发设置 → 消息推送); empty: pushes off',
+      noEcho: true,
+      default: '',
+      allowedPattern: '^([A-Za-z0-9]{3,32})?$',
+      constraintDescription: 'must be empty or 3 to 32 letters and digits',
+    }),
+    encodingAesKey: param('WechatEncodingAesKey', {
+      description:
+        'EncodingAESKey of 消息推送 for safe mode; needs WechatPushToken; empty: plain mode',
+      noEcho: true,
+      default: '',
+      allowedPattern: '^([A-Za-z0-9]{43})?$',
+      constraintDescription: 'must be empty or the 43 letters and digits of the WeChat console',
     }),
     connectionId: param('WechatConnectionId', {
       description: 'Connection id of the Mini Program in URLs and tokens; never rename it',

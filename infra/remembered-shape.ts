@@ -23,6 +23,7 @@ export const SHAPE_KEYS = [
   'qrLoginPage',
   'qrLoginEnvVersion',
   'webOrigins',
+  'webhooksSecretArn',
 ] as const
 
 /** The cdk.context.json key holding one deployment's remembered shape. */

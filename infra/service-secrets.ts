@@ -1,5 +1,6 @@
-// Service secrets: the WeChat credentials, the master key, the admin key and (optionally) the extra
-// connections, each in Secrets Manager so the task receives them as ECS secrets, never as plain values.
+// Service secrets: the WeChat credentials and push keys, the master key, the admin key and (optionally) the
+// extra connections and webhooks, each in Secrets Manager so the task receives them as ECS secrets, never
+// as plain values.
 import { RemovalPolicy, SecretValue, Stack, Validations } from 'aws-cdk-lib'
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager'
 import { Construct } from 'constructs'
@@ -18,6 +19,17 @@ export interface ExtraConnection {
    */
   readonly appSecretJsonField?: string
   /**
+   * The JSON key, in the same secret, of this Mini Program's 消息推送 Token (`pushToken`).
+   * @default - no pushes for this connection
+   */
+  readonly pushTokenJsonField?: string
+  /**
+   * The JSON key, in the same secret, of its EncodingAESKey (`encodingAesKey`, safe mode); needs
+   * pushTokenJsonField.
+   * @default - plain mode
+   */
+  readonly encodingAesKeyJsonField?: string
+  /**
    * Pin a version of that secret; change it to make a deploy pick up a rotated AppSecret.
    * @default - the version current at the last deploy that changed this connection
    */
@@ -33,13 +45,26 @@ export interface ServiceSecretsProps {
   readonly wechatAppId: string
   /** The main Mini Program's AppSecret, e.g. `SecretValue.cfnParameter(noEchoParameter)`. */
   readonly wechatAppSecret: SecretValue
+  /**
+   * The main connection's 消息推送 Token and EncodingAESKey, e.g. from NoEcho parameters; an empty value
+   * turns the setting off (the service reads an empty variable as unset).
+   * @default - neither: no WECHAT_PUSH_TOKEN nor WECHAT_ENCODING_AES_KEY
+   */
+  readonly wechatPush?: { readonly token: SecretValue; readonly encodingAesKey: SecretValue }
+  /**
+   * ARN or name of an existing secret whose string is the WEBHOOKS JSON.
+   * @default - no webhooks
+   */
+  readonly webhooksSecretArn?: string
   /** @default - no extra connections, no `WECHAT_CONNECTIONS` */
   readonly extraConnections?: readonly ExtraConnection[]
 }
 
 export class ServiceSecrets extends Construct {
-  /** JSON `{appId, appSecret}` of the main connection. */
+  /** JSON `{appId, appSecret}` of the main connection, with `pushToken` and `encodingAesKey` if given. */
   readonly wechat: secretsmanager.Secret
+  /** Whether `wechat` holds the push keys. */
+  readonly wechatPush: boolean
   /**
    * MASTER_KEY: 32 random bytes written as 64 lowercase hex characters. Secrets Manager can generate
    * hex (by excluding every other character) but not base64 of random bytes.
@@ -49,15 +74,22 @@ export class ServiceSecrets extends Construct {
   readonly adminApiKey: secretsmanager.Secret
   /** WECHAT_CONNECTIONS as JSON, when there are extra connections. */
   readonly connections?: secretsmanager.Secret
+  /** WEBHOOKS, the operator's own secret, when given. */
+  readonly webhooks?: secretsmanager.ISecret
 
   constructor(scope: Construct, id: string, props: ServiceSecretsProps) {
     super(scope, id)
 
+    const push = props.wechatPush
+    this.wechatPush = !!push
     this.wechat = new secretsmanager.Secret(this, 'Wechat', {
-      description: 'AppID and AppSecret of the main WeChat Mini Program connection',
+      description: push
+        ? 'AppID, AppSecret and push keys of the main WeChat Mini Program connection'
+        : 'AppID and AppSecret of the main WeChat Mini Program connection',
       secretObjectValue: {
         appId: SecretValue.unsafePlainText(props.wechatAppId),
         appSecret: props.wechatAppSecret,
+        ...(push ? { pushToken: push.token, encodingAesKey: push.encodingAesKey } : {}),
       },
     })
     this.masterKey = new secretsmanager.Secret(this, 'MasterKey', {
@@ -83,21 +115,36 @@ export class ServiceSecrets extends Construct {
     if (extra.length > 0) {
       // CloudFormation resolves each dynamic reference while deploying, so the AppSecrets are copied from
       // their own secrets into this one and never appear in the template.
-      const connections = extra.map((c) => ({
-        id: c.id,
-        displayName: c.displayName ?? c.id,
-        appId: c.appId,
-        appSecret: SecretValue.secretsManager(c.appSecretArn, {
-          jsonField: c.appSecretJsonField,
-          versionId: c.appSecretVersionId,
-        }).unsafeUnwrap(),
-        loginOnly: c.loginOnly ?? false,
-      }))
+      const connections = extra.map((c) => {
+        const field = (jsonField: string | undefined) =>
+          SecretValue.secretsManager(c.appSecretArn, {
+            jsonField,
+            versionId: c.appSecretVersionId,
+          }).unsafeUnwrap()
+        return {
+          id: c.id,
+          displayName: c.displayName ?? c.id,
+          appId: c.appId,
+          appSecret: field(c.appSecretJsonField),
+          loginOnly: c.loginOnly ?? false,
+          ...(c.pushTokenJsonField ? { pushToken: field(c.pushTokenJsonField) } : {}),
+          ...(c.encodingAesKeyJsonField
+            ? { encodingAesKey: field(c.encodingAesKeyJsonField) }
+            : {}),
+        }
+      })
       this.connections = new secretsmanager.Secret(this, 'Connections', {
         description: 'WECHAT_CONNECTIONS: the extra Mini Program connections, AppSecrets included',
         secretStringValue: SecretValue.unsafePlainText(Stack.of(this).toJsonString(connections)),
       })
     }
+
+    const webhooks = props.webhooksSecretArn
+    if (webhooks)
+      // The complete ARN (what create-secret prints) or the name; ECS accepts both in valueFrom.
+      this.webhooks = webhooks.startsWith('arn:')
+        ? secretsmanager.Secret.fromSecretCompleteArn(this, 'Webhooks', webhooks)
+        : secretsmanager.Secret.fromSecretNameV2(this, 'Webhooks', webhooks)
 
     const acknowledge = (secret: secretsmanager.Secret, reason: string) =>
       Validations.of(secret).acknowledge({ id: 'AwsSolutions-SMG4', reason })

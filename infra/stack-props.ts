@@ -59,6 +59,11 @@ export interface WechatLoginStackProps extends StackProps {
   readonly qrLoginEnvVersion?: 'release' | 'trial' | 'develop'
   /** Origins whose pages may start and poll a QR login (WECHAT_WEB_ORIGINS). @default [] */
   readonly webOrigins?: readonly string[]
+  /**
+   * Complete ARN or name of an existing secret whose string is the WEBHOOKS JSON; the task receives it as
+   * the WEBHOOKS secret. @default - no webhooks
+   */
+  readonly webhooksSecretArn?: string
 }
 
 /** The task counts the stack deploys: the one place their defaults are decided. */
@@ -85,6 +90,8 @@ const QR_PAGE = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_.-]+)*$/
 const ORIGIN = /^https:\/\/[a-z0-9.-]+(:\d{1,5})?$/
 const SECRET_ID =
   /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?[A-Za-z0-9/_+=.@-]{1,512}$/
+/** What Secrets Manager appends to a secret's name in its ARN: `-` and six characters. */
+const COMPLETE_ARN = /:secret:.+-[A-Za-z0-9]{6}$/
 
 function isWhole(n: unknown, min: number, max: number): n is number {
   return typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max
@@ -203,9 +210,24 @@ export function problemsWith(props: WechatLoginStackProps): string[] {
       p.push(`${at}.appSecretArn must be the ARN or name of a Secrets Manager secret.`)
     if (c.appSecretJsonField !== undefined && !/^[A-Za-z0-9_.-]+$/.test(c.appSecretJsonField))
       p.push(`${at}.appSecretJsonField must be a plain JSON key.`)
+    for (const key of ['pushTokenJsonField', 'encodingAesKeyJsonField'] as const)
+      if (c[key] !== undefined && !/^[A-Za-z0-9_.-]+$/.test(c[key]))
+        p.push(`${at}.${key} must be a plain JSON key.`)
+    if (c.encodingAesKeyJsonField !== undefined && c.pushTokenJsonField === undefined)
+      p.push(
+        `${at}.encodingAesKeyJsonField needs pushTokenJsonField: WeChat signs every push with the Token.`,
+      )
     if ('appSecret' in c)
       p.push(`${at} has an appSecret: put it in Secrets Manager and pass appSecretArn instead.`)
   })
+  const webhooks = props.webhooksSecretArn
+  if (
+    webhooks !== undefined &&
+    (!SECRET_ID.test(webhooks) || (webhooks.startsWith('arn:') && !COMPLETE_ARN.test(webhooks)))
+  )
+    p.push(
+      'webhooksSecretArn must be the complete ARN of a Secrets Manager secret (as create-secret prints it, ending in -XXXXXX) or its name.',
+    )
   return p
 }
 

@@ -61,7 +61,12 @@ export class WechatLoginStack extends Stack {
     const secrets = new ServiceSecrets(this, 'Secrets', {
       wechatAppId: p.appId.valueAsString,
       wechatAppSecret: SecretValue.cfnParameter(p.appSecret),
+      wechatPush: {
+        token: SecretValue.cfnParameter(p.pushToken),
+        encodingAesKey: SecretValue.cfnParameter(p.encodingAesKey),
+      },
       extraConnections: props.extraConnections,
+      webhooksSecretArn: props.webhooksSecretArn,
     })
     // Globally the distribution fronts the service's load balancer, so its address is only known after both.
     let url = china ? `https://${props.domainName!}` : ''
@@ -144,6 +149,21 @@ export class WechatLoginStack extends Stack {
         ],
       })
 
+    // The service refuses an EncodingAESKey without its Token (WeChat signs every push with the Token);
+    // refuse it before the deployment rather than in a task that never starts.
+    new CfnRule(this, 'PushTokenWithAesKey', {
+      assertions: [
+        {
+          assert: Fn.conditionOr(
+            Fn.conditionEquals(p.encodingAesKey.valueAsString, ''),
+            Fn.conditionNot(Fn.conditionEquals(p.pushToken.valueAsString, '')),
+          ),
+          assertDescription:
+            'WechatEncodingAesKey needs WechatPushToken: WeChat signs every push with the Token.',
+        },
+      ],
+    })
+
     output('AuthenticationAddress', url, 'The authentication address: PUBLIC_URL and JWT issuer')
     output(
       'WechatRequestDomain',
@@ -160,6 +180,11 @@ export class WechatLoginStack extends Stack {
       'EgressIp',
       Fn.join(',', network.egressIps),
       'WeChat console: 开发管理 → 开发设置 → 开发者ID → IP白名单 (API IP whitelist)',
+    )
+    output(
+      'WechatPushUrl',
+      `${url}/v1/connections/${p.connectionId.valueAsString}/wechat/events`,
+      'WeChat console: 开发管理 → 开发设置 → 消息推送 → URL (with WechatPushToken set)',
     )
     output('JwksUrl', `${url}/.well-known/jwks.json`, 'Public keys to verify access tokens')
     output(

@@ -2,6 +2,7 @@
 // the task, who may reach the load balancer, what the edge serves, and what the operator gets back.
 import { Match } from 'aws-cdk-lib/assertions'
 import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../../service/config'
 import { describeNagChecks } from './nag-checks'
 import { getAttId, refersTo, type Resource, resourcesOf, synthesize } from './synth'
 
@@ -127,6 +128,8 @@ describe('auth service task', () => {
       'MASTER_KEY',
       'WECHAT_APP_ID',
       'WECHAT_APP_SECRET',
+      'WECHAT_ENCODING_AES_KEY',
+      'WECHAT_PUSH_TOKEN',
     ]
     expect(Object.keys(secrets).sort()).toEqual(credentials)
     expect(Object.keys(environment).sort()).toEqual([
@@ -159,6 +162,33 @@ describe('auth service task', () => {
     expect(secrets.WECHAT_APP_SECRET).toEqual({
       'Fn::Join': ['', [{ Ref: wechatSecretId }, ':appSecret::']],
     })
+  })
+
+  it('gets the push keys from the same secret, the NoEcho parameters copied there and nowhere else', () => {
+    for (const parameter of ['WechatPushToken', 'WechatEncodingAesKey']) {
+      const users = Object.entries(json.Resources).filter(([, r]) => refersTo(r, parameter))
+      expect(users.map(([, r]) => r.Type)).toEqual(['AWS::SecretsManager::Secret'])
+      expect(refersTo(container.Environment, parameter)).toBe(false)
+      expect(refersTo(json.Outputs, parameter)).toBe(false)
+    }
+    const [wechatSecretId] = Object.entries(json.Resources).find(([, r]) =>
+      refersTo(r, 'WechatAppSecret'),
+    )!
+    const wechatSecret = json.Resources[wechatSecretId]!.Properties
+    expect(JSON.stringify(wechatSecret.SecretString)).toMatch(/pushToken.*WechatPushToken/)
+    expect(JSON.stringify(wechatSecret.SecretString)).toMatch(
+      /encodingAesKey.*WechatEncodingAesKey/,
+    )
+    expect(secrets.WECHAT_PUSH_TOKEN).toEqual({
+      'Fn::Join': ['', [{ Ref: wechatSecretId }, ':pushToken::']],
+    })
+    expect(secrets.WECHAT_ENCODING_AES_KEY).toEqual({
+      'Fn::Join': ['', [{ Ref: wechatSecretId }, ':encodingAesKey::']],
+    })
+  })
+
+  it('gets no WEBHOOKS without webhooksSecretArn', () => {
+    expect(secrets.WEBHOOKS).toBeUndefined()
   })
 
   it('builds its database connection from parts, user and password from the RDS secret', () => {
@@ -398,9 +428,48 @@ describe('parameters', () => {
   const accepts = (name: string, value: string) =>
     new RegExp(json.Parameters[name]!.AllowedPattern!).test(value)
 
-  it('hide the AppSecret (NoEcho), the only secret parameter', () => {
+  it('hide the AppSecret and the push keys (NoEcho), the only secret parameters', () => {
     const noEcho = Object.entries(json.Parameters).filter(([, p]) => p.NoEcho)
-    expect(noEcho.map(([name]) => name)).toEqual(['WechatAppSecret'])
+    expect(noEcho.map(([name]) => name).sort()).toEqual([
+      'WechatAppSecret',
+      'WechatEncodingAesKey',
+      'WechatPushToken',
+    ])
+  })
+
+  it('leave pushes off by default and accept only what the WeChat console gives', () => {
+    expect(json.Parameters.WechatPushToken!.Default).toBe('')
+    expect(json.Parameters.WechatEncodingAesKey!.Default).toBe('')
+    expect(accepts('WechatPushToken', '')).toBe(true)
+    expect(accepts('WechatPushToken', 'abc')).toBe(true)
+    expect(accepts('WechatPushToken', 'A1'.repeat(16))).toBe(true)
+    expect(accepts('WechatPushToken', 'ab')).toBe(false)
+    expect(accepts('WechatPushToken', 'a'.repeat(33))).toBe(false)
+    expect(accepts('WechatPushToken', 'has space')).toBe(false)
+    expect(accepts('WechatEncodingAesKey', '')).toBe(true)
+    expect(accepts('WechatEncodingAesKey', 'aB3'.repeat(14) + 'z')).toBe(true)
+    expect(accepts('WechatEncodingAesKey', 'a'.repeat(42))).toBe(false)
+    expect(accepts('WechatEncodingAesKey', 'a'.repeat(44))).toBe(false)
+    expect(accepts('WechatEncodingAesKey', `${'a'.repeat(42)}+`)).toBe(false)
+  })
+
+  it('refuse an EncodingAESKey without a Token when deploying', () => {
+    const rules = JSON.stringify((template.toJSON() as { Rules: unknown }).Rules)
+    expect(rules).toContain(
+      '{"Fn::Or":[{"Fn::Equals":[{"Ref":"WechatEncodingAesKey"},""]},{"Fn::Not":[{"Fn::Equals":[{"Ref":"WechatPushToken"},""]}]}]}',
+    )
+  })
+
+  it('are what the service reads: empty is unset, a key needs a token', () => {
+    const main = { WECHAT_APP_ID: 'wx4f4bc4dec97d474b', WECHAT_APP_SECRET: '0'.repeat(32) }
+    const off = loadConfig({ ...main, WECHAT_PUSH_TOKEN: '', WECHAT_ENCODING_AES_KEY: '' })
+    expect(off.connections[0]!.pushToken).toBeUndefined()
+    expect(off.connections[0]!.encodingAesKey).toBeUndefined()
+    const token = 'tok' + '1'.repeat(29)
+    const key = 'aB3'.repeat(14) + 'z'
+    expect(accepts('WechatPushToken', token) && accepts('WechatEncodingAesKey', key)).toBe(true)
+    const on = loadConfig({ ...main, WECHAT_PUSH_TOKEN: token, WECHAT_ENCODING_AES_KEY: key })
+    expect(on.connections[0]).toMatchObject({ pushToken: token, encodingAesKey: key })
   })
 
   it('check the WeChat formats before anything is deployed', () => {
@@ -430,7 +499,11 @@ describe('outputs', () => {
         'EgressIp',
         'JwksUrl',
         'AdminApiKeySecretArn',
+        'WechatPushUrl',
       ]),
+    )
+    expect(JSON.stringify(json.Outputs.WechatPushUrl!.Value)).toContain(
+      '/v1/connections/",{"Ref":"WechatConnectionId"},"/wechat/events',
     )
     expect(JSON.stringify(json.Outputs.JwksUrl!.Value)).toContain('/.well-known/jwks.json')
     expect(environment.PUBLIC_URL).toEqual(json.Outputs.AuthenticationAddress!.Value)

@@ -1,6 +1,6 @@
 // Contracts of a deployment with every option turned on: NAT instance on a reused Elastic IP, custom domain,
 // x86 tasks on a mirrored base image, chosen zones, extra connections, task counts, a Multi-AZ database,
-// alarm mail, no deletion protection and QR login.
+// alarm mail, no deletion protection, QR login, pushes for the extra connection and webhooks.
 import { Match } from 'aws-cdk-lib/assertions'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../service/config'
@@ -12,7 +12,10 @@ const shop = {
   appId: 'wx0123456789abcdef',
   appSecretArn: 'arn:aws:secretsmanager:ap-east-1:123456789012:secret:shop-wechat-AbCdEf',
   appSecretJsonField: 'appSecret',
+  pushTokenJsonField: 'pushToken',
+  encodingAesKeyJsonField: 'encodingAesKey',
 }
+const WEBHOOKS_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:login-webhooks-AbCdEf'
 const { stack, template, dockerImages } = synthesize({
   natMode: 'instance',
   domainName: 'login.example.com',
@@ -32,12 +35,13 @@ const { stack, template, dockerImages } = synthesize({
   qrLoginPage: 'pages/qr-login/index',
   qrLoginEnvVersion: 'trial',
   webOrigins: ['https://admin.example.com', 'https://ops.example.com'],
+  webhooksSecretArn: WEBHOOKS_SECRET,
 })
 const container = (
   Object.values(resourcesOf(template, 'AWS::ECS::TaskDefinition'))[0]!.Properties
     .ContainerDefinitions as {
     Environment: { Name: string; Value: unknown }[]
-    Secrets: { Name: string }[]
+    Secrets: { Name: string; ValueFrom: unknown }[]
   }[]
 )[0]!
 const environment = Object.fromEntries(container.Environment.map((e) => [e.Name, e.Value]))
@@ -145,13 +149,53 @@ describe('extra connections', () => {
         appId: 'wx0123456789abcdef',
         appSecret: `{{resolve:secretsmanager:${shop.appSecretArn}:SecretString:appSecret::}}`,
         loginOnly: false,
+        pushToken: `{{resolve:secretsmanager:${shop.appSecretArn}:SecretString:pushToken::}}`,
+        encodingAesKey: `{{resolve:secretsmanager:${shop.appSecretArn}:SecretString:encodingAesKey::}}`,
       },
     ])
+  })
+
+  it('are read by the service with their push keys once CloudFormation resolved them', () => {
+    const connections = Object.values(resourcesOf(template, 'AWS::SecretsManager::Secret')).find(
+      (r) => String(r.Properties.Description).startsWith('WECHAT_CONNECTIONS'),
+    )!
+    const resolved = (connections.Properties.SecretString as string)
+      .replace(/\{\{resolve:[^}]*:appSecret::\}\}/, '0'.repeat(32))
+      .replace(/\{\{resolve:[^}]*:pushToken::\}\}/, 'shopToken1')
+      .replace(/\{\{resolve:[^}]*:encodingAesKey::\}\}/, 'k'.repeat(43))
+    const config = loadConfig({
+      WECHAT_APP_ID: 'wx0123456789abcdee',
+      WECHAT_APP_SECRET: '0'.repeat(32),
+      WECHAT_CONNECTIONS: resolved,
+    })
+    expect(config.connections.find((c) => c.id === 'shop')).toMatchObject({
+      pushToken: 'shopToken1',
+      encodingAesKey: 'k'.repeat(43),
+    })
   })
 
   it('must not reuse the main connection id, checked when deploying', () => {
     const rules = JSON.stringify(template.toJSON().Rules)
     expect(rules).toContain('{"Fn::Not":[{"Fn::Equals":[{"Ref":"WechatConnectionId"},"shop"]}]}')
+  })
+})
+
+describe('webhooks', () => {
+  it('reach the task as the WEBHOOKS secret, straight from the operator’s secret', () => {
+    const webhooks = container.Secrets.find((s) => s.Name === 'WEBHOOKS')
+    expect(webhooks?.ValueFrom).toBe(WEBHOOKS_SECRET)
+    expect(container.Environment.map((e) => e.Name)).not.toContain('WEBHOOKS')
+  })
+
+  it('may be read by the execution role, which fetches secrets when a task starts', () => {
+    const reads = Object.values(resourcesOf(template, 'AWS::IAM::Policy')).filter((r) =>
+      JSON.stringify(r.Properties.PolicyDocument).includes(WEBHOOKS_SECRET),
+    )
+    expect(reads).toHaveLength(1)
+    expect(JSON.stringify(reads[0]!.Properties.Roles)).toContain('ExecutionRole')
+    expect(JSON.stringify(reads[0]!.Properties.PolicyDocument)).toContain(
+      'secretsmanager:GetSecretValue',
+    )
   })
 })
 

@@ -128,6 +128,35 @@ describe('stack props', () => {
       'extraConnections[0] has an appSecret: put it in Secrets Manager and pass appSecretArn instead.',
     ])
   })
+
+  it('reject an extra connection’s EncodingAESKey without its Token, and odd JSON keys', () => {
+    const shop = {
+      id: 'shop',
+      appId: 'wx0123456789abcdef',
+      appSecretArn: 'shop-wechat',
+      pushTokenJsonField: 'pushToken',
+      encodingAesKeyJsonField: 'encodingAesKey',
+    }
+    expect(problemsWith({ extraConnections: [shop] })).toEqual([])
+    expect(
+      problemsWith({ extraConnections: [{ ...shop, pushTokenJsonField: undefined }] }),
+    ).toEqual([
+      'extraConnections[0].encodingAesKeyJsonField needs pushTokenJsonField: WeChat signs every push with the Token.',
+    ])
+    expect(
+      problemsWith({ extraConnections: [{ ...shop, pushTokenJsonField: 'push token' }] }),
+    ).toEqual(['extraConnections[0].pushTokenJsonField must be a plain JSON key.'])
+  })
+
+  it('take the webhooks secret by its complete ARN or its name', () => {
+    const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:login-webhooks'
+    expect(problemsWith({ webhooksSecretArn: `${arn}-AbCdEf` })).toEqual([])
+    expect(problemsWith({ webhooksSecretArn: 'login-webhooks' })).toEqual([])
+    for (const wrong of [arn, 'login webhooks'])
+      expect(problemsWith({ webhooksSecretArn: wrong })).toEqual([
+        'webhooksSecretArn must be the complete ARN of a Secrets Manager secret (as create-secret prints it, ending in -XXXXXX) or its name.',
+      ])
+  })
 })
 
 describe('context', () => {
@@ -159,7 +188,9 @@ describe('context', () => {
   it('remembers every shape key it reads (the Region keys the memory itself)', () => {
     const read = Object.keys(propsFromContext(context({}))).filter((k) => k !== 'region')
     expect(read.filter((k) => !(SHAPE_KEYS as readonly string[]).includes(k))).toEqual([])
-    expect(SHAPE_KEYS).toEqual(expect.arrayContaining(['lean', 'qrLoginPage', 'webOrigins']))
+    expect(SHAPE_KEYS).toEqual(
+      expect.arrayContaining(['lean', 'qrLoginPage', 'webOrigins', 'webhooksSecretArn']),
+    )
   })
 
   it('turns command-line strings into typed props', () => {
@@ -172,9 +203,11 @@ describe('context', () => {
         extraConnections: '[{"id":"shop"}]',
         lean: 'true',
         webOrigins: 'https://a.example.com, https://b.example.com',
+        webhooksSecretArn: 'login-webhooks',
       }),
     )
     expect(props).toMatchObject({
+      webhooksSecretArn: 'login-webhooks',
       lean: true,
       webOrigins: ['https://a.example.com', 'https://b.example.com'],
       minTasks: 2,
