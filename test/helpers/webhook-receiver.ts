@@ -5,6 +5,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { Webhook } from 'standardwebhooks'
+import { afterAll, beforeAll } from 'vitest'
+import { createTestApp, type TestApp } from './test-app'
 
 export interface Received {
   id: string
@@ -91,3 +93,22 @@ export const webhooksEnv = (...endpoints: { receiver: WebhookReceiver; events?: 
       ...(events && { events }),
     })),
   )
+
+/**
+ * A suite's test app with one receiver as its only webhook endpoint, started before and closed after the
+ * suite (vitest's hooks). `env` adds to WEBHOOKS, e.g. the admin key.
+ */
+export function appWithReceiver(env: Record<string, string> = {}) {
+  const suite = {} as { t: TestApp; receiver: WebhookReceiver }
+  beforeAll(async () => {
+    suite.receiver = await startWebhookReceiver()
+    suite.t = await createTestApp({
+      env: { ...env, WEBHOOKS: webhooksEnv({ receiver: suite.receiver }) },
+    })
+  })
+  afterAll(async () => {
+    await suite.t.close()
+    await suite.receiver.close()
+  })
+  return suite
+}

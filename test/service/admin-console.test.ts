@@ -2,38 +2,21 @@
 // cookie holding no key; every state-changing form needs the session's CSRF token and our origin; the pages
 // carry a CSP that allows no script and no framing; what it changes is audited with actor 'console'.
 import { and, eq } from 'drizzle-orm'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { SIGN_IN_PER_MINUTE } from '../../service/console/routes'
 import { SESSION_SECONDS } from '../../service/console/session'
 import { auditEvents, users, webhookDeliveries } from '../../service/db/schema'
-import { createTestApp, type TestApp } from '../helpers/test-app'
-import {
-  startWebhookReceiver,
-  webhooksEnv,
-  type WebhookReceiver,
-} from '../helpers/webhook-receiver'
+import { appWithReceiver } from '../helpers/webhook-receiver'
 
 const ADMIN_KEY = 'admin-key-for-console-tests-0123456789'
-let t: TestApp
-let receiver: WebhookReceiver
-
-beforeAll(async () => {
-  receiver = await startWebhookReceiver()
-  t = await createTestApp({
-    env: { ADMIN_API_KEY: ADMIN_KEY, WEBHOOKS: webhooksEnv({ receiver }) },
-  })
-})
-afterAll(async () => {
-  await t.close()
-  await receiver.close()
-})
+const suite = appWithReceiver({ ADMIN_API_KEY: ADMIN_KEY })
 
 /** A browser-like request that does not follow redirects. */
 function send(
   path: string,
   init: { cookie?: string; form?: Record<string, string>; origin?: string } = {},
 ) {
-  return fetch(t.url + path, {
+  return fetch(suite.t.url + path, {
     method: init.form ? 'POST' : 'GET',
     redirect: 'manual',
     headers: {
@@ -47,8 +30,8 @@ function send(
 
 async function signIn() {
   // As a person would: sign-ins are limited per address, and every request here comes from 127.0.0.1.
-  t.clock.advance(60 / SIGN_IN_PER_MINUTE + 1)
-  const res = await send('/admin/sign-in', { form: { key: ADMIN_KEY }, origin: t.url })
+  suite.t.clock.advance(60 / SIGN_IN_PER_MINUTE + 1)
+  const res = await send('/admin/sign-in', { form: { key: ADMIN_KEY }, origin: suite.t.url })
   expect(res.status).toBe(303)
   const set = res.headers.get('set-cookie')!
   return { set, cookie: set.split(';')[0]! }
@@ -61,20 +44,23 @@ async function csrfOf(cookie: string, path = '/admin/users') {
 }
 
 async function newUser(name: string) {
-  const res = await t.login(name)
+  const res = await suite.t.login(name)
   return res.json.user.id as string
 }
 
 const statusOf = async (id: string) =>
-  (await t.db.select({ s: users.status }).from(users).where(eq(users.id, id)))[0]!.s
+  (await suite.t.db.select({ s: users.status }).from(users).where(eq(users.id, id)))[0]!.s
 
 describe('signing in to the admin console', () => {
   it('refuses a wrong key with 401, sets no cookie and audits the refusal', async () => {
-    const res = await send('/admin/sign-in', { form: { key: `${ADMIN_KEY}x` }, origin: t.url })
+    const res = await send('/admin/sign-in', {
+      form: { key: `${ADMIN_KEY}x` },
+      origin: suite.t.url,
+    })
     expect(res.status).toBe(401)
     expect(res.headers.get('set-cookie')).toBeNull()
     expect(await res.text()).toContain('data-code="admin_unauthorized"')
-    const refused = await t.db
+    const refused = await suite.t.db
       .select()
       .from(auditEvents)
       .where(eq(auditEvents.type, 'console.sign_in_refused'))
@@ -100,28 +86,28 @@ describe('signing in to the admin console', () => {
     const { cookie } = await signIn()
     const forged = cookie.replace(/.$/, (ch) => (ch === 'A' ? 'B' : 'A'))
     expect((await send('/admin/users', { cookie: forged })).status).toBe(303)
-    t.clock.advance(SESSION_SECONDS + 1)
+    suite.t.clock.advance(SESSION_SECONDS + 1)
     try {
       expect((await send('/admin/users', { cookie })).headers.get('location')).toBe(
         '/admin/sign-in',
       )
     } finally {
-      t.clock.advance(-(SESSION_SECONDS + 1))
+      suite.t.clock.advance(-(SESSION_SECONDS + 1))
     }
   })
 })
 
 describe('guessing the key', () => {
   it('is limited per address: past the bucket even the right key gets 429, until time passes', async () => {
-    t.clock.advance(61) // a full bucket
+    suite.t.clock.advance(61) // a full bucket
     const statuses: number[] = []
     for (let i = 0; i <= SIGN_IN_PER_MINUTE; i++) {
-      const res = await send('/admin/sign-in', { form: { key: `guess-${i}` }, origin: t.url })
+      const res = await send('/admin/sign-in', { form: { key: `guess-${i}` }, origin: suite.t.url })
       statuses.push(res.status)
     }
     expect(statuses.slice(0, SIGN_IN_PER_MINUTE)).toEqual(Array(SIGN_IN_PER_MINUTE).fill(401))
     expect(statuses.at(-1)).toBe(429)
-    const right = await send('/admin/sign-in', { form: { key: ADMIN_KEY }, origin: t.url })
+    const right = await send('/admin/sign-in', { form: { key: ADMIN_KEY }, origin: suite.t.url })
     expect(right.status).toBe(429)
     expect(right.headers.get('retry-after')).toBeTruthy()
     expect(right.headers.get('set-cookie')).toBeNull()
@@ -131,7 +117,7 @@ describe('guessing the key', () => {
 
 describe('the console pages', () => {
   it('leave / alone: the playground is only mounted by npm start', async () => {
-    const res = await t.request('GET', '/')
+    const res = await suite.t.request('GET', '/')
     expect(res.status).toBe(404)
     expect(res.json.error.code).toBe('not_found')
   })
@@ -169,7 +155,7 @@ describe('state-changing requests', () => {
       { status: 'blocked', _csrf: 'forged' },
     ]
     for (const form of forms) {
-      const res = await send(`/admin/users/${id}/status`, { cookie, form, origin: t.url })
+      const res = await send(`/admin/users/${id}/status`, { cookie, form, origin: suite.t.url })
       expect(res.status).toBe(403)
       expect(await res.text()).toContain('data-code="csrf_invalid"')
     }
@@ -207,22 +193,22 @@ describe('state-changing requests', () => {
     const csrf = await csrfOf(cookie)
     const id = await newUser('console-actions')
     const post = (path: string, form: Record<string, string> = {}) =>
-      send(path, { cookie, form: { ...form, _csrf: csrf }, origin: t.url })
+      send(path, { cookie, form: { ...form, _csrf: csrf }, origin: suite.t.url })
 
     const blocked = await post(`/admin/users/${id}/status`, { status: 'blocked' })
     expect(blocked.status).toBe(303)
     expect(await statusOf(id)).toBe('blocked')
-    expect((await t.login('console-actions')).json.error.code).toBe('user_blocked')
+    expect((await suite.t.login('console-actions')).json.error.code).toBe('user_blocked')
     expect((await post(`/admin/users/${id}/status`, { status: 'active' })).status).toBe(303)
-    expect((await t.login('console-actions')).status).toBe(200)
+    expect((await suite.t.login('console-actions')).status).toBe(200)
     const revoked = await post(`/admin/users/${id}/sessions/revoke`)
     expect(revoked.headers.get('location')).toContain('n=1')
     expect((await post(`/admin/users/${id}/delete`)).headers.get('location')).toBe(
       '/admin/users?done=deleted',
     )
-    expect(await t.db.select().from(users).where(eq(users.id, id))).toEqual([])
+    expect(await suite.t.db.select().from(users).where(eq(users.id, id))).toEqual([])
 
-    const trail = await t.db
+    const trail = await suite.t.db
       .select({ type: auditEvents.type, detail: auditEvents.detail })
       .from(auditEvents)
       .where(and(eq(auditEvents.userId, id)))
@@ -236,10 +222,14 @@ describe('state-changing requests', () => {
   it('rotates the signing key from the console', async () => {
     const { cookie } = await signIn()
     const csrf = await csrfOf(cookie, '/admin/keys')
-    const res = await send('/admin/keys/rotate', { cookie, form: { _csrf: csrf }, origin: t.url })
-    const kid = new URL(res.headers.get('location')!, t.url).searchParams.get('kid')!
+    const res = await send('/admin/keys/rotate', {
+      cookie,
+      form: { _csrf: csrf },
+      origin: suite.t.url,
+    })
+    const kid = new URL(res.headers.get('location')!, suite.t.url).searchParams.get('kid')!
     expect(
-      (await t.request('GET', '/.well-known/jwks.json')).json.keys.map(
+      (await suite.t.request('GET', '/.well-known/jwks.json')).json.keys.map(
         (k: { kid: string }) => k.kid,
       ),
     ).toContain(kid)
@@ -253,31 +243,33 @@ describe('state-changing requests', () => {
   })
 
   it('retries a failed webhook delivery from the console, audited with actor console', async () => {
-    receiver.setMode('fail')
+    suite.receiver.setMode('fail')
     const id = await newUser('console-webhook')
     const ofUser = eq(webhookDeliveries.userId, id)
-    await receiver.until((r) => r.some((x) => x.body.data.user.id === id))
+    await suite.receiver.until((r) => r.some((x) => x.body.data.user.id === id))
     await expect
-      .poll(async () => (await t.db.select().from(webhookDeliveries).where(ofUser))[0]?.attempts)
+      .poll(
+        async () => (await suite.t.db.select().from(webhookDeliveries).where(ofUser))[0]?.attempts,
+      )
       .toBe(1)
     // As if every retry had failed (the retry schedule itself is the webhook suite's subject).
-    await t.db
+    await suite.t.db
       .update(webhookDeliveries)
       .set({ status: 'failed', attempts: 8, nextAttemptAt: null })
       .where(ofUser)
-    receiver.setMode('ok')
+    suite.receiver.setMode('ok')
     const { cookie } = await signIn()
     const listed = await (await send('/admin/webhooks?status=failed', { cookie })).text()
-    const [row] = await t.db.select().from(webhookDeliveries).where(ofUser)
+    const [row] = await suite.t.db.select().from(webhookDeliveries).where(ofUser)
     expect(listed).toContain(`/admin/webhooks/${row!.id}/retry`)
     const res = await send(`/admin/webhooks/${row!.id}/retry`, {
       cookie,
       form: { _csrf: await csrfOf(cookie) },
-      origin: t.url,
+      origin: suite.t.url,
     })
     expect(res.status).toBe(303)
-    await receiver.until((r) => r.some((x) => x.id === row!.id && x.answered === 'ok'))
-    const [audit] = await t.db
+    await suite.receiver.until((r) => r.some((x) => x.id === row!.id && x.answered === 'ok'))
+    const [audit] = await suite.t.db
       .select({ detail: auditEvents.detail })
       .from(auditEvents)
       .where(and(eq(auditEvents.type, 'webhook_delivery.retried'), eq(auditEvents.userId, id)))
