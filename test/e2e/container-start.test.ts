@@ -91,6 +91,9 @@ describe.runIf(usePostgres() && postgresBinDir())('the container start path', ()
       WECHAT_APP_SECRET: APP.secret,
       MASTER_KEY: 'c0ffee'.repeat(10) + 'beef', // 64 hex digits, the form the stack generates
       ADMIN_API_KEY: 'Qm9sZEFkbWluS2V5Rm9yVGhlQ29udGFpbmVyVGVzdA',
+      // The parameters' defaults: pushes off, so the Wechat secret's fields are empty strings.
+      WECHAT_PUSH_TOKEN: '',
+      WECHAT_ENCODING_AES_KEY: '',
     }
     const env: Record<string, string> = {}
     for (const { Name, Value } of container.Environment) {
