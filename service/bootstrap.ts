@@ -13,6 +13,7 @@ import type { Deps } from './deps'
 import type { Logger } from './log'
 import { startPruning } from './maintenance'
 import { createAccessTokens } from './tokens/access-token'
+import { createSessionCache, SESSION_CHANNEL } from './tokens/session-cache'
 import { createKeyStore } from './tokens/signing-keys'
 import { createWeChatAccessTokens } from './wechat/access-tokens'
 import { createWeChatClient } from './wechat/client'
@@ -90,6 +91,13 @@ export async function bootstrap(config: Config, options: BootstrapOptions): Prom
     wechatErrors,
     now,
   )
+  const sessionCache = createSessionCache(
+    (onMessage, events) => database.listen(SESSION_CHANNEL, onMessage, events),
+    {
+      maxEntries: config.sessionCacheSize,
+      ttlMs: config.sessionCacheTtlSeconds * 1000,
+    },
+  )
   const deps: Deps = {
     config,
     db: database.db,
@@ -106,6 +114,7 @@ export async function bootstrap(config: Config, options: BootstrapOptions): Prom
       ttlSeconds: config.accessTokenTtlSeconds,
       now,
     }),
+    sessionCache,
     logger,
     now,
     randomId,
@@ -122,6 +131,7 @@ export async function bootstrap(config: Config, options: BootstrapOptions): Prom
       await webhooks?.stop()
       await pruning.stop()
       await wechat.close()
+      await sessionCache.close()
       await database.close()
     },
   }

@@ -35,6 +35,9 @@ export const defaults = {
   MAINTENANCE_INTERVAL: 3600,
   WEBHOOK_TIMEOUT_MS: 10000,
   WEBHOOK_POLL_MS: 1000,
+  /** About 1 KB each with its profile: ~10 MB at most. */
+  SESSION_CACHE_SIZE: 10000,
+  SESSION_CACHE_TTL: 30,
 } as const
 
 /** The variables whose default is a number, i.e. those read with integer(). */

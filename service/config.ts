@@ -104,6 +104,10 @@ export interface Config {
   readonly webhookTimeoutMs: number // WEBHOOK_TIMEOUT_MS
   /** How often each instance looks for due webhook deliveries: the delay before a new event is sent. */
   readonly webhookPollMs: number // WEBHOOK_POLL_MS
+  /** Live sessions (and as many profiles) each instance keeps in memory (tokens/session-cache.ts); 0: off. */
+  readonly sessionCacheSize: number // SESSION_CACHE_SIZE
+  /** How long an entry is kept: the most a profile's loginCount can lag a login on another instance. */
+  readonly sessionCacheTtlSeconds: number // SESSION_CACHE_TTL
   readonly production: boolean // NODE_ENV === 'production'
 }
 
@@ -200,6 +204,8 @@ const bounds: Record<IntegerVariable, { min: number; max: number }> = {
   MAINTENANCE_INTERVAL: { min: 60, max: 604_800 },
   WEBHOOK_TIMEOUT_MS: { min: 100, max: 60_000 },
   WEBHOOK_POLL_MS: { min: 50, max: 60_000 },
+  SESSION_CACHE_SIZE: { min: 0, max: 1_000_000 },
+  SESSION_CACHE_TTL: { min: 1, max: 3600 },
 }
 
 /** A whole number within its bounds, or its default when unset (a problem, and the default, when invalid). */
@@ -454,6 +460,8 @@ export function loadConfig(env: Env): Config {
     webhooks: readWebhooks(env, p),
     webhookTimeoutMs: integer(env, p, 'WEBHOOK_TIMEOUT_MS'),
     webhookPollMs: integer(env, p, 'WEBHOOK_POLL_MS'),
+    sessionCacheSize: integer(env, p, 'SESSION_CACHE_SIZE'),
+    sessionCacheTtlSeconds: integer(env, p, 'SESSION_CACHE_TTL'),
     production,
   }
   if (p.list.length) throw new ConfigError(p.list)

@@ -6,6 +6,7 @@ import type { Db } from './db/client'
 import { AppError } from './errors'
 import type { Logger } from './log'
 import type { AccessTokens } from './tokens/access-token'
+import type { SessionCache } from './tokens/session-cache'
 import type { KeyStore } from './tokens/signing-keys'
 import type { WeChatAccessTokens } from './wechat/access-tokens'
 import type { WeChatClient } from './wechat/client'
@@ -23,6 +24,8 @@ export interface Deps {
   sealer: Sealer
   keys: KeyStore
   accessTokens: AccessTokens
+  /** The live sessions and profiles this instance has read, invalidated through the database. */
+  sessionCache: SessionCache
   logger: Logger
   now: () => Date
   randomId: () => string

@@ -34,10 +34,11 @@ export async function deleteUserIn(tx: Db, userId: string, actor: DeleteActor, n
 }
 
 export async function deleteUser(
-  deps: Pick<Deps, 'db' | 'now'>,
+  deps: Pick<Deps, 'db' | 'now' | 'sessionCache'>,
   userId: string,
   actor: DeleteActor,
 ): Promise<void> {
   const now = deps.now()
   await deps.db.transaction((tx) => deleteUserIn(tx, userId, actor, now))
+  deps.sessionCache.forgetUser(userId)
 }

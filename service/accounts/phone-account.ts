@@ -42,14 +42,16 @@ export interface PhoneLogin {
  * bound to the identity's user, created unless Login Only Mode. A login that lands on a blocked account is
  * refused before anything is written.
  */
-export function phoneLoginAccount(
+export async function phoneLoginAccount(
   deps: Deps,
   input: { connection: Connection; session: WeChatSession; phone: string; ip?: string | null },
 ): Promise<PhoneLogin> {
   const { connection, session: s, phone } = input
   const now = deps.now()
   const sessionKeyEnc = deps.sealer.seal(s.sessionKey, 'session_key')
-  return retryOnConflict(() =>
+  // Every account the committed attempt wrote: this instance forgets what it holds of them at once.
+  let touched: string[] = []
+  const login = await retryOnConflict(() =>
     deps.db.transaction(async (tx): Promise<PhoneLogin> => {
       // The lock order of db/locks.ts: the phone, the person, then every users row this login writes.
       await lockPhone(tx, phone)
@@ -107,6 +109,7 @@ export function phoneLoginAccount(
           createdAt: now,
         })
       }
+      touched = [...new Set([...expected, userId])]
       const movedFrom = previous && previous !== userId ? previous : undefined
       const leaving = [...new Set(expected)].filter((id) => id !== userId)
       if (leaving.length)
@@ -129,6 +132,8 @@ export function phoneLoginAccount(
       return { user: user!, created, linked }
     }),
   )
+  for (const id of touched) deps.sessionCache.forgetUser(id)
+  return login
 }
 
 /**
@@ -163,8 +168,13 @@ async function moveIdentities(
 }
 
 /** Binds a phone to a user: 409 phone_taken if another account holds it. False when it already had it. */
-export function bindToUser(deps: Deps, userId: string, phone: string, now: Date): Promise<boolean> {
-  return retryOnConflict(() =>
+export async function bindToUser(
+  deps: Deps,
+  userId: string,
+  phone: string,
+  now: Date,
+): Promise<boolean> {
+  const changed = await retryOnConflict(() =>
     deps.db.transaction(async (tx) => {
       await lockPhone(tx, phone)
       const [holder] = await tx.select({ id: users.id }).from(users).where(eq(users.phone, phone))
@@ -180,4 +190,6 @@ export function bindToUser(deps: Deps, userId: string, phone: string, now: Date)
       return true
     }),
   )
+  if (changed) deps.sessionCache.forgetUser(userId)
+  return changed
 }

@@ -51,6 +51,22 @@ const profileStatement = perDb((db: Db) =>
     .prepare('load_me'),
 )
 
+/**
+ * GET /v1/me's profile: from this instance's memory when it holds it (tokens/session-cache.ts: a change made
+ * anywhere empties it; loginCount and lastLoginAt may lag a login on another instance by SESSION_CACHE_TTL).
+ */
+export async function cachedProfile(
+  deps: Pick<Deps, 'db' | 'sessionCache'>,
+  userId: string,
+): Promise<Profile> {
+  const cached = deps.sessionCache.profile(userId) as Profile | undefined
+  if (cached) return cached
+  const ticket = deps.sessionCache.ticket()
+  const profile = await loadProfile(deps.db, userId)
+  deps.sessionCache.rememberProfile(userId, profile, ticket)
+  return profile
+}
+
 export async function loadProfile(db: Db, userId: string): Promise<Profile> {
   const rows = await profileStatement(db).execute({ userId })
   if (!rows[0]) throw new AppError('user_not_found', 'The account no longer exists.')
@@ -60,7 +76,7 @@ export async function loadProfile(db: Db, userId: string): Promise<Profile> {
 
 /** Applies a patch that `profilePatch` has accepted and answers the profile as it now is. */
 export async function updateProfile(
-  deps: Pick<Deps, 'db' | 'now'>,
+  deps: Pick<Deps, 'db' | 'now' | 'sessionCache'>,
   userId: string,
   patch: ProfilePatch,
 ): Promise<Profile> {
@@ -68,5 +84,6 @@ export async function updateProfile(
     .update(users)
     .set({ ...patch, updatedAt: deps.now() })
     .where(eq(users.id, userId))
+  deps.sessionCache.forgetUser(userId)
   return loadProfile(deps.db, userId)
 }

@@ -57,7 +57,7 @@ async function apply(
   connection: Connection,
   change: AuthorizationChange,
   now: Date,
-): Promise<{ outcome: PushOutcome; cleared?: ClearableField[] }> {
+): Promise<{ outcome: PushOutcome; cleared?: ClearableField[]; userId?: string }> {
   const fresh = await tx
     .insert(wechatPushEvents)
     .values({
@@ -100,7 +100,7 @@ async function apply(
   if (change.event === 'user_authorization_cancellation') {
     await deleteUserIn(tx, userId, { by: 'wechat', connection: connection.id }, now)
     await audit(userId, { outcome: 'deleted' })
-    return { outcome: 'deleted' }
+    return { outcome: 'deleted', userId }
   }
   const cleared = await clearUserData(tx, {
     userId,
@@ -111,12 +111,12 @@ async function apply(
   })
   const outcome = cleared.length ? 'cleared' : 'nothing_to_clear'
   await audit(userId, { outcome, cleared })
-  return { outcome, cleared }
+  return { outcome, cleared, userId }
 }
 
 /** Acts on one verified push, idempotently; answers what it did. */
 export async function applyAuthorizationChange(
-  deps: Pick<Deps, 'db' | 'now'>,
+  deps: Pick<Deps, 'db' | 'now' | 'sessionCache'>,
   connection: Connection,
   change: AuthorizationChange,
 ): Promise<{ outcome: PushOutcome; cleared?: ClearableField[] }> {
@@ -124,7 +124,9 @@ export async function applyAuthorizationChange(
   const run = () => deps.db.transaction((tx) => apply(tx, connection, change, now))
   for (let attempt = 1; ; attempt++) {
     try {
-      return await run()
+      const { userId, ...applied } = await run()
+      if (userId) deps.sessionCache.forgetUser(userId)
+      return applied
     } catch (err) {
       if (!(err instanceof StaleRead) || attempt === 3) throw err
     }

@@ -18,12 +18,12 @@ export const endSessions = (tx: Db, userId: string, reason: string, now: Date) =
     .returning({ id: sessions.id })
 
 export async function revokeUserSessions(
-  deps: Pick<Deps, 'db' | 'now'>,
+  deps: Pick<Deps, 'db' | 'now' | 'sessionCache'>,
   userId: string,
   ctx: { ip?: string | null; actor: AdminActor },
 ): Promise<{ sessionsRevoked: number }> {
   const now = deps.now()
-  return deps.db.transaction(async (tx) => {
+  const result = await deps.db.transaction(async (tx) => {
     const [user] = await lockUsers(tx, [userId])
     if (!user) throw new AppError('user_not_found', 'There is no user with this id.')
     const ended = await endSessions(tx, userId, 'admin', now)
@@ -39,4 +39,6 @@ export async function revokeUserSessions(
     )
     return { sessionsRevoked: ended.length }
   })
+  deps.sessionCache.forgetUser(userId)
+  return result
 }

@@ -19,13 +19,13 @@ export interface StatusChange {
 }
 
 export async function setUserStatus(
-  deps: Pick<Deps, 'db' | 'now'>,
+  deps: Pick<Deps, 'db' | 'now' | 'sessionCache'>,
   userId: string,
   status: UserStatus,
   ctx: { ip?: string | null; actor?: AdminActor },
 ): Promise<StatusChange> {
   const now = deps.now()
-  return deps.db.transaction(async (tx) => {
+  const change = await deps.db.transaction(async (tx): Promise<StatusChange> => {
     // Row lock: two admins flipping the same user serialize, so exactly one of them sees the change.
     const [before] = await tx
       .select({ status: users.status })
@@ -48,4 +48,6 @@ export async function setUserStatus(
     )
     return { changed: true, sessionsRevoked: ended.length }
   })
+  if (change.changed) deps.sessionCache.forgetUser(userId)
+  return change
 }

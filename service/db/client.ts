@@ -15,6 +15,25 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
 export interface Database {
   db: Db
   kind: 'postgres' | 'pglite'
+  /** LISTENs on `channel` (session-cache.ts): on PostgreSQL on a connection of its own, kept subscribed. */
+  listen(
+    channel: string,
+    onMessage: (payload: string) => void,
+    events: ListenerEvents,
+  ): Promise<Listener>
+  close(): Promise<void>
+}
+
+export interface ListenerEvents {
+  /** LISTEN is in place (the first time, or after a reconnect). */
+  onUp(): void
+  /** The listening connection closed: notifications may be missed until the next onUp. */
+  onDown(): void
+}
+
+export interface Listener {
+  /** PostgreSQL: notifies the channel from the listening connection itself (absent on PGlite). */
+  ping?(payload: string): Promise<void>
   close(): Promise<void>
 }
 
@@ -31,6 +50,8 @@ export interface DatabaseOptions {
   caFile?: string
   /** Seconds a new connection may take (a paused Aurora Serverless v2 resumes in about 15). @default 10 */
   connectTimeoutSeconds?: number
+  /** Tests only: where the listening connection goes, when not to `url` (a proxy that can go silent). */
+  listenUrl?: string
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -46,9 +67,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
 async function open(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
-    const client = postgres(options.url, {
+    const url = options.url
+    const client = postgres(url, {
       // Always set, so the URL's sslmode (unverified in postgres.js) never decides on its own.
       ssl: databaseTls(options.url, options.caFile),
+      connection: { application_name: 'wechat-login-stack' },
       // Statements are short and postgres.js pipelines them on busy connections, so a few connections
       // serve a whole instance: on 2 cores, 5 answered 5-15% more logins than 10, and 50 answered
       // 7-22% fewer (bench/ab.ts).
@@ -63,12 +86,85 @@ async function open(options: DatabaseOptions): Promise<Database> {
       onnotice: () => {},
     })
     const db = drizzlePostgres(client, { schema }) as unknown as Db
-    return { db, kind: 'postgres', close: () => client.end({ timeout: 5 }) }
+    return {
+      db,
+      kind: 'postgres',
+      listen: (channel, onMessage, events) =>
+        listenPostgres({ ...options, url: options.listenUrl ?? url }, channel, onMessage, events),
+      close: () => client.end({ timeout: 5 }),
+    }
   }
   const client = new PGlite(options.dataDir, { loadDataDir: options.loadDataDir })
   await client.waitReady
   const db = drizzlePglite(client, { schema }) as unknown as Db
-  return { db, kind: 'pglite', close: () => client.close() }
+  return {
+    db,
+    kind: 'pglite',
+    async listen(channel, onMessage, events) {
+      // In this process: a notification is delivered with the result of the statement that committed it.
+      const unlisten = await client.listen(channel, onMessage)
+      events.onUp()
+      return { close: () => unlisten() }
+    },
+    close: () => client.close(),
+  }
+}
+
+/**
+ * A connection of its own that LISTENs and stays subscribed: when it closes (the database restarted, the
+ * network dropped it) onDown is told at once and LISTEN is sent again until it succeeds, then onUp.
+ */
+async function listenPostgres(
+  options: DatabaseOptions & { url: string },
+  channel: string,
+  onMessage: (payload: string) => void,
+  events: ListenerEvents,
+): Promise<Listener> {
+  let closed = false
+  let retry: NodeJS.Timeout | undefined
+  const client = postgres(options.url, {
+    ssl: databaseTls(options.url, options.caFile),
+    // With the process id: an operator (or a test) can tell which instance's listener a backend serves.
+    connection: { application_name: `wechat-login-stack listener ${process.pid}` },
+    max: 1,
+    // Never recycled on purpose: each new connection empties the instance's session cache.
+    idle_timeout: 0,
+    max_lifetime: null,
+    fetch_types: false,
+    connect_timeout: options.connectTimeoutSeconds ?? 10,
+    onnotice: () => {},
+    onnotify: (c: string, payload: string) => c === channel && onMessage(payload),
+    onclose: () => {
+      if (closed) return
+      events.onDown()
+      subscribe()
+    },
+  } as postgres.Options<Record<string, never>>)
+  const quoted = `"${channel.replace(/"/g, '""')}"`
+  function subscribe(attempt = 0): Promise<void> {
+    return client.unsafe(`LISTEN ${quoted}`).then(
+      () => {
+        if (!closed) events.onUp()
+      },
+      () => {
+        // Down: keep trying, within a second (the pool's own backoff), until close().
+        if (closed) return
+        retry = setTimeout(() => void subscribe(attempt + 1), Math.min(50 * 2 ** attempt, 1000))
+        retry.unref()
+      },
+    )
+  }
+  await subscribe()
+  return {
+    async ping(payload) {
+      await client`SELECT pg_notify(${channel}, ${payload})`
+    },
+    async close() {
+      closed = true
+      clearTimeout(retry)
+      await client.end({ timeout: 5 })
+    },
+  }
 }
 
 const dialect = new PgDialect()

@@ -11,7 +11,7 @@ import type { AppEnv } from './context'
 export const bearerToken = (c: Context): string | undefined =>
   c.req.header('authorization')?.match(/^Bearer\s+(\S+)\s*$/i)?.[1]
 
-export function bearer(deps: Pick<Deps, 'db' | 'accessTokens' | 'now'>) {
+export function bearer(deps: Pick<Deps, 'db' | 'accessTokens' | 'now' | 'sessionCache'>) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const token = bearerToken(c)
     if (!token)

@@ -3,7 +3,7 @@
 // Google's APIs use) is the same update.
 import { Hono, type Context } from 'hono'
 import { deleteUser } from '../accounts/delete'
-import { loadProfile, profilePatch, updateProfile } from '../accounts/profile'
+import { cachedProfile, profilePatch, updateProfile } from '../accounts/profile'
 import type { Deps } from '../deps'
 import { AppError } from '../errors'
 import { bearer } from '../http/bearer'
@@ -17,7 +17,7 @@ export function meRoutes(deps: Deps) {
   }
   return new Hono<AppEnv>()
     .use('/v1/me', bearer(deps))
-    .get('/v1/me', async (c) => c.json({ user: await loadProfile(deps.db, c.get('auth').userId) }))
+    .get('/v1/me', async (c) => c.json({ user: await cachedProfile(deps, c.get('auth').userId) }))
     .patch('/v1/me', update)
     .post('/v1/me', async (c) => {
       if (c.req.header('x-http-method-override')?.toUpperCase() !== 'PATCH')

@@ -23,6 +23,7 @@ export function tokenRoutes(deps: Deps) {
           refreshTtlSeconds: deps.config.refreshTokenTtlSeconds,
           maxLifetimeSeconds: deps.config.sessionMaxLifetimeSeconds,
           reuseIntervalSeconds: deps.config.refreshReuseIntervalSeconds,
+          onRevoked: deps.sessionCache.forgetSession,
         },
         sessionContext(c),
       )

@@ -1,6 +1,7 @@
 // Who is calling: a valid access token AND a live session of an active user (session-state.ts). Checking
-// the session on every call is what makes logout, account deletion and blocking take effect at once. The
-// native bearer middleware and the Authing routes both ask here.
+// the session on every call is what makes logout, account deletion and blocking take effect at once; a live
+// session this instance has read is answered from memory (session-cache.ts), which the database tells when
+// that stops being true. The native bearer middleware and the Authing routes both ask here.
 import { eq, sql } from 'drizzle-orm'
 import type { Db } from '../db/client'
 import { perDb } from '../db/per-db'
@@ -56,15 +57,27 @@ export function refuseUnlessLive(
   if (state === 'blocked') throw new AppError('user_blocked', 'This account is blocked.')
 }
 
+/** The session from memory when this instance holds it live, else from the database (and then kept if live). */
+async function sessionOf(deps: Pick<Deps, 'db' | 'sessionCache'>, sessionId: string, now: Date) {
+  const cached = deps.sessionCache.session(sessionId, now)
+  if (cached) return cached
+  const ticket = deps.sessionCache.ticket()
+  const row = await findSession(deps.db, sessionId)
+  if (row && sessionState(row, now) === 'live')
+    deps.sessionCache.rememberSession(sessionId, { ...row, revokedAt: null }, ticket)
+  return row
+}
+
 /** Throws token_invalid, token_expired, session_revoked or user_blocked. */
 export async function authenticate(
-  deps: Pick<Deps, 'db' | 'accessTokens' | 'now'>,
+  deps: Pick<Deps, 'db' | 'accessTokens' | 'now' | 'sessionCache'>,
   token: string,
 ): Promise<Authenticated> {
   const claims = await deps.accessTokens.verify(token)
-  const row = await findSession(deps.db, claims.sid)
+  const now = deps.now()
+  const row = await sessionOf(deps, claims.sid, now)
   // A session of another user: the token is not this session's, whatever the session's state.
-  refuseUnlessLive(row && row.userId === claims.sub ? row : undefined, deps.now())
+  refuseUnlessLive(row && row.userId === claims.sub ? row : undefined, now)
   return {
     userId: claims.sub,
     sessionId: claims.sid,

@@ -1,5 +1,6 @@
 // Logout: the caller's session ends (POST /v1/logout, Authing's /api/v2/logout). Its refresh tokens stop
-// rotating and its access tokens stop passing the bearer check at once, since both read the session row.
+// rotating and its access tokens stop passing the bearer check at once, since both read the session row
+// (the bearer check through this instance's cache, which forgets the session here and hears it elsewhere).
 import { recordAudit } from '../audit'
 import type { Deps } from '../deps'
 import type { Auth } from './authenticate'
@@ -7,7 +8,7 @@ import { revokeSession, type SessionContext } from './sessions'
 
 /** Revokes the session and audits it in one transaction; a session already ended changes nothing. */
 export async function endSession(
-  deps: Pick<Deps, 'db' | 'now'>,
+  deps: Pick<Deps, 'db' | 'now' | 'sessionCache'>,
   auth: Auth,
   ctx: SessionContext,
 ): Promise<void> {
@@ -27,4 +28,5 @@ export async function endSession(
       now,
     )
   })
+  deps.sessionCache.forgetSession(auth.sessionId)
 }

@@ -30,6 +30,8 @@ export interface RotateOptions {
   maxLifetimeSeconds: number
   /** A retry of the just-rotated token within this many seconds gets a new pair; 0: never. */
   reuseIntervalSeconds: number
+  /** Told the session a reused token ended, once that is committed (the instance's session cache). */
+  onRevoked?: (sessionId: string) => void
 }
 
 const ph = sql.placeholder
@@ -123,7 +125,7 @@ export async function rotateRefreshToken(
     const [row] = await statement(values)
     if (row) return { ...row, refreshToken }
     const why = await diagnose(db, hash, options)
-    if (why.kind !== 'rotatable') return refuse(db, why, options.now, ctx)
+    if (why.kind !== 'rotatable') return refuse(db, why, options, ctx)
     if (attempt >= 2)
       throw new AppError(
         'database_unavailable',
@@ -180,10 +182,16 @@ async function retriable(
   return successor !== undefined && successor.rotatedAt === null
 }
 
-async function refuse(db: Db, why: Diagnosis, now: Date, ctx: SessionContext): Promise<never> {
+async function refuse(
+  db: Db,
+  why: Diagnosis,
+  { now, onRevoked }: RotateOptions,
+  ctx: SessionContext,
+): Promise<never> {
   switch (why.kind) {
     case 'reused': {
       const revoked = await revokeSession(db, why.sessionId, 'refresh_token_reused', now)
+      if (revoked) onRevoked?.(why.sessionId)
       await recordAudit(
         db,
         {

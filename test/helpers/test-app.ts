@@ -191,6 +191,8 @@ export async function createTestApp(options: TestAppOptions = {}) {
     config,
     deps: service.deps,
     db: service.deps.db,
+    /** The opened database (its own LISTEN subscriptions: the session cache's tests). */
+    database,
     logs,
     request,
     simControl,

@@ -161,11 +161,13 @@ describe('health', () => {
 
 describe('an unexpected failure', () => {
   it('answers a bare 500 internal_error, the detail only in the log under the request id', async () => {
-    // A table missing under a running service: nothing classifies that, as for any bug.
+    // A table missing under a running service: nothing classifies that, as for any bug. A session this
+    // instance has not read yet, so that the call reads the database (tokens/session-cache.ts).
+    const fresh = (await t.login('bare-500')).json.accessToken as string
     await t.db.execute(sql`ALTER TABLE wechat_identities RENAME TO wechat_identities_away`)
     let res: Awaited<ReturnType<TestApp['request']>>
     try {
-      res = await t.request('GET', '/v1/me', undefined, t.bearer(token))
+      res = await t.request('GET', '/v1/me', undefined, t.bearer(fresh))
     } finally {
       await t.db.execute(sql`ALTER TABLE wechat_identities_away RENAME TO wechat_identities`)
     }

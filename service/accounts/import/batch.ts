@@ -12,7 +12,10 @@ import { findIdentities, findUsers, lockKeys, type BatchKeys } from './lookup'
 import { BatchState, type Outcome, type ResolvedLine } from './resolve'
 import { writeBatch } from './write'
 
-export type ImportDeps = Pick<Deps, 'db' | 'config' | 'now' | 'randomId' | 'logger'>
+export type ImportDeps = Pick<
+  Deps,
+  'db' | 'config' | 'now' | 'randomId' | 'logger' | 'sessionCache'
+>
 
 export interface BatchItem {
   line: number

@@ -90,6 +90,8 @@ export async function importUsers(
     return report
   } finally {
     await writing.catch(() => {})
+    // What this instance held of the updated users; the other instances hear it from the database.
+    if (report.updated > 0) deps.sessionCache.forgetAll()
     // Written also when the run stops half-way (a body too large, a lost database): the batches before
     // the stop are committed, and the log says so.
     const { errors: _list, ...counts } = report
