@@ -1,4 +1,4 @@
-// Bundles what the benchmark starts (the service, the simulator and the two floors) the way
+// Bundles what the benchmark starts (the service, the simulator, the two floors and the ceiling) the way
 // scripts/build.mjs bundles the service for `npm run serve`: plain `node` then runs each one, so the pid we
 // sample is the server itself and no TypeScript loader thread inflates its memory.
 import { cp, rm } from 'node:fs/promises'
@@ -13,6 +13,7 @@ export const entries = {
   simulator: 'simulator/main.ts',
   'floor-login': 'bench/floor-login.ts',
   'floor-verify': 'bench/floor-verify.ts',
+  'ceiling-login': 'bench/ceiling-login.ts',
 } as const
 
 export type Entry = keyof typeof entries

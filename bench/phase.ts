@@ -1,6 +1,8 @@
-// One database's half of the benchmark: start the service and the two floors on it, seed returning users,
-// then measure each scenario in slices alternating with its floor, so that both see the same background.
+// One database's half of the benchmark: start the service, the two floors and the login ceiling on it, seed
+// returning users, then measure each scenario in slices alternating with its floor (and, for logins, the
+// ceiling), so that all see the same background.
 import { join } from 'node:path'
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose'
 import type { Entry } from './build'
 import { backendPids } from './database'
 import { measure, type LoadResult, type Schedule, type Target } from './load'
@@ -31,7 +33,12 @@ export interface PhaseOptions {
 const range = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i))
 
 async function startTargets(o: PhaseOptions) {
-  const [port, floorPort, verifyPort] = [await freePort(), await freePort(), await freePort()]
+  const [port, floorPort, verifyPort, ceilingPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ]
   const db: Record<string, string> = o.databaseUrl
     ? { DATABASE_URL: o.databaseUrl }
     : { DATA_DIR: join(o.workDir, 'service-data') }
@@ -43,22 +50,29 @@ async function startTargets(o: PhaseOptions) {
     logDir: o.workDir,
     env: serviceEnv({ port, simUrl: o.simUrl, database: db }),
   })
+  // The floor and the ceiling: the same environment, each its own PGlite when there is no server.
+  const loginEnv = (port: number, dataDir: string) => ({
+    ...(o.databaseUrl ? { DATABASE_URL: o.databaseUrl } : { DATA_DIR: join(o.workDir, dataDir) }),
+    PORT: String(port),
+    WECHAT_API_BASE_URL: o.simUrl,
+    APP_ID: benchApp.appId,
+    APP_SECRET: benchApp.appSecret,
+    CONNECTION: benchApp.id,
+    ISSUER: service.url,
+  })
   const floorLogin = await launch(`floor-login-${o.database}`, {
     script: o.builds['floor-login'],
     port: floorPort,
     readyPath: '/healthz',
     logDir: o.workDir,
-    env: {
-      ...(o.databaseUrl
-        ? { DATABASE_URL: o.databaseUrl }
-        : { DATA_DIR: join(o.workDir, 'floor-data') }),
-      PORT: String(floorPort),
-      WECHAT_API_BASE_URL: o.simUrl,
-      APP_ID: benchApp.appId,
-      APP_SECRET: benchApp.appSecret,
-      CONNECTION: benchApp.id,
-      ISSUER: service.url,
-    },
+    env: loginEnv(floorPort, 'floor-data'),
+  })
+  const ceilingLogin = await launch(`ceiling-login-${o.database}`, {
+    script: o.builds['ceiling-login'],
+    port: ceilingPort,
+    readyPath: '/healthz',
+    logDir: o.workDir,
+    env: loginEnv(ceilingPort, 'ceiling-data'),
   })
   const jwks = await (await fetch(`${service.url}/.well-known/jwks.json`)).text()
   const floorVerify = await launch(`floor-verify-${o.database}`, {
@@ -68,12 +82,41 @@ async function startTargets(o: PhaseOptions) {
     logDir: o.workDir,
     env: { PORT: String(verifyPort), JWKS: jwks, ISSUER: service.url, AUDIENCE: benchApp.appId },
   })
-  return { service, floorLogin, floorVerify }
+  return { service, floorLogin, floorVerify, ceilingLogin }
+}
+
+/** An answer's shape: its keys and their types, all the way down. */
+const shape = (v: unknown): unknown =>
+  v && typeof v === 'object'
+    ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shape(x)]))
+    : typeof v
+
+/**
+ * The ceiling is only a fair measure if it does the floor's job: its answer has the floor's shape and its
+ * access token verifies (ES256, issuer, audience) against the JWKS it publishes. Checked before measuring.
+ */
+async function checkCeiling(
+  ceiling: Proc,
+  answer: Record<string, unknown>,
+  floorAnswer: Record<string, unknown>,
+  issuer: string,
+) {
+  const ours = JSON.stringify(shape(answer))
+  const floors = JSON.stringify(shape(floorAnswer))
+  if (ours !== floors) throw new Error(`the ceiling answers ${ours}, the floor ${floors}`)
+  const jwks = (await (await fetch(`${ceiling.url}/.well-known/jwks.json`)).json()) as JSONWebKeySet
+  const { payload } = await jwtVerify(answer.accessToken as string, createLocalJWKSet(jwks), {
+    issuer,
+    audience: benchApp.appId,
+    algorithms: ['ES256'],
+  })
+  const user = answer.user as { id: unknown }
+  if (payload.sub !== String(user.id)) throw new Error(`the ceiling's token names ${payload.sub}`)
 }
 
 export async function runPhase(o: PhaseOptions): Promise<Phase> {
-  const { service, floorLogin, floorVerify } = await startTargets(o)
-  const procs: Proc[] = [service, floorLogin, floorVerify]
+  const { service, floorLogin, floorVerify, ceilingLogin } = await startTargets(o)
+  const procs: Proc[] = [service, floorLogin, floorVerify, ceilingLogin]
   try {
     const poolSize = Math.ceil(o.poolRate * (o.load.durationS + o.load.warmupS))
     const mint = (users: string[]) => mintCodes(o.simUrl, benchApp.appId, users)
@@ -95,7 +138,9 @@ export async function runPhase(o: PhaseOptions): Promise<Phase> {
     o.log(`  seeding ${o.returningUsers} returning users on each target`)
     const returning = range(o.returningUsers, (i) => `returning-${i}`)
     const seeded = await seedLogins(service.url + loginPath(), await mint(returning))
-    await seedLogins(floorLogin.url + '/login', await mint(returning))
+    const [floorSeeded] = await seedLogins(floorLogin.url + '/login', await mint(returning))
+    const [ceilingSeeded] = await seedLogins(ceilingLogin.url + '/login', await mint(returning))
+    await checkCeiling(ceilingLogin, ceilingSeeded!, floorSeeded!, service.url)
     const bearer = seeded.slice(0, 5).map((a) => `Bearer ${a.accessToken as string}`)
 
     // Every login and refresh we answer yields a refresh token, spent once by the refresh scenario.
@@ -108,12 +153,15 @@ export async function runPhase(o: PhaseOptions): Promise<Phase> {
     let floorReturning: LoadResult | undefined
     if (o.scenarios.has('returning')) {
       const pool = () => mint(range(poolSize, (i) => returning[i % returning.length]!))
-      const [floorRun, ours] = await run('returning-user logins', [
+      const [floorRun, ceilingRun, ours] = await run('returning-user logins', [
         target(floorLogin, logins(await pool(), '/login')),
+        target(ceilingLogin, logins(await pool(), '/login')),
         target(service, logins(await pool(), loginPath()), collect),
       ])
       floorReturning = floorRun
-      scenarios.push(judge('returning-user login', ours!, floor('floor login', floorRun!)))
+      scenarios.push(
+        judge('returning-user login', ours!, floor('floor login', floorRun!), ceiling(ceilingRun!)),
+      )
     }
 
     if (o.scenarios.has('new')) {
@@ -125,13 +173,16 @@ export async function runPhase(o: PhaseOptions): Promise<Phase> {
           app.appId,
           range(poolSize, (i) => `new-${o.database}-${who}-${i}`),
         )
-      const [floorRun, solo, union] = await run('new-user logins', [
+      const [floorRun, ceilingRun, solo, union] = await run('new-user logins', [
         target(floorLogin, logins(await pool('floor'), '/login')),
+        target(ceilingLogin, logins(await pool('ceiling'), '/login')),
         target(service, logins(await pool('solo', soloApp), loginPath(soloApp)), collect),
         target(service, logins(await pool('union'), loginPath()), collect),
       ])
-      scenarios.push(judge('new-user login', solo!, floor('floor login', floorRun!)))
-      scenarios.push(judge('new-user login, unionid', union!, floor('floor login', floorRun!)))
+      const floorNew = floor('floor login', floorRun!)
+      const ceilingNew = ceiling(ceilingRun!)
+      scenarios.push(judge('new-user login', solo!, floorNew, ceilingNew))
+      scenarios.push(judge('new-user login, unionid', union!, floorNew, ceilingNew))
     }
 
     if (o.scenarios.has('refresh')) {
@@ -171,3 +222,4 @@ export async function runPhase(o: PhaseOptions): Promise<Phase> {
 
 const json = { 'content-type': 'application/json' }
 const floor = (name: string, result: LoadResult) => ({ name, result })
+const ceiling = (result: LoadResult) => ({ name: 'ceiling login', result })

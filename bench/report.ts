@@ -1,5 +1,6 @@
-// Judges each scenario against its floor and the targets of issue 6, prints the table, and writes
-// bench/results.json. A run with errors is flagged, never silently averaged.
+// Judges each scenario against its floor and the targets of issue 6, shows it against the login ceiling too
+// (no target: a measure of what is left), prints the table, and writes bench/results.json. A run with errors
+// is flagged, never silently averaged.
 import { writeFile } from 'node:fs/promises'
 import type { LoadResult } from './load'
 
@@ -21,6 +22,10 @@ export interface Scenario {
   ours: LoadResult
   floor?: { name: string; result: LoadResult }
   ratio?: number
+  /** The same work done the least possible way (bench/ceiling-login.ts): logins only. */
+  ceiling?: { name: string; result: LoadResult }
+  /** ours ÷ ceiling, requests per second. */
+  ceilingRatio?: number
   p99Ratio?: number
   target?: number
   /** Each target this scenario has, and whether it was met. */
@@ -43,9 +48,19 @@ function flagsOf(who: string, r: LoadResult): string[] {
   return flags
 }
 
-export function judge(name: string, ours: LoadResult, floor?: Scenario['floor']): Scenario {
+export function judge(
+  name: string,
+  ours: LoadResult,
+  floor?: Scenario['floor'],
+  ceiling?: Scenario['ceiling'],
+): Scenario {
   const target = targets.ratio[name]
   const s: Scenario = { name, ours, floor, target, checks: {}, flags: flagsOf('ours', ours) }
+  if (ceiling) {
+    s.ceiling = ceiling
+    s.flags.push(...flagsOf('ceiling', ceiling.result))
+    s.ceilingRatio = Math.round((ours.rps / ceiling.result.rps) * 100) / 100
+  }
   if (floor) {
     s.flags.push(...flagsOf('floor', floor.result))
     s.ratio = Math.round((ours.rps / floor.result.rps) * 100) / 100
@@ -75,7 +90,8 @@ export function printPhase(p: Phase, print: (line: string) => void = console.log
   print(
     `${'scenario'.padEnd(24)}${pad('req/s', 6)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('RSS MB', 8)}` +
       `${pad('CPU', 10)} │ ${'floor'.padEnd(12)}${pad('req/s', 6)}${pad('p99 ms', 8)}${pad('CPU', 10)}` +
-      ` │ ${pad('ratio', 5)}${pad('target', 8)}${pad('p99×', 7)}`,
+      ` │ ${pad('ratio', 5)}${pad('target', 8)}${pad('p99×', 7)}` +
+      ` │ ${'ceiling'.padEnd(14)}${pad('req/s', 6)}${pad('p99 ms', 8)}${pad('CPU', 10)}${pad('ratio', 6)}`,
   )
   for (const s of p.scenarios) {
     const o = s.ours
@@ -89,8 +105,13 @@ export function printPhase(p: Phase, print: (line: string) => void = console.log
     const ratio = f
       ? `${pad(s.ratio!.toFixed(2), 5)}${pad(s.target ? `≥${s.target}` : '—', 7)}${mark(s.checks.throughput)}` +
         `${pad(s.p99Ratio!.toFixed(2), 6)}${mark(s.checks.p99)}`
+      : ' '.repeat(20)
+    const c = s.ceiling
+    const ceiling = c
+      ? ` │ ${c.name.padEnd(14)}${pad(c.result.rps, 6)}${pad(c.result.p99Ms, 8)}` +
+        `${pad(cpu(c.result), 10)}${pad(s.ceilingRatio!.toFixed(2), 6)}`
       : ''
-    print(`${ours} │ ${floor} │ ${ratio}`)
+    print(`${ours} │ ${floor} │ ${ratio}${ceiling}`.trimEnd())
     for (const flag of s.flags) print(`  ⚠ ${flag}`)
   }
 }

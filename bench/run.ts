@@ -1,8 +1,8 @@
-// `npm run bench`: the load benchmark. Builds the service, the simulator and two floors, runs each as its
-// own process, measures on PostgreSQL (a fresh database) and then on PGlite, prints ours ÷ floor for each
-// scenario against the targets, and writes bench/results.json. Processes and the database are always
-// cleaned up. Options: --duration 10 (s per scenario and target) --warmup 2 --connections 50 --rounds 5
-// (alternating slices) --only postgres|pglite
+// `npm run bench`: the load benchmark. Builds the service, the simulator, two floors and the login ceiling,
+// runs each as its own process, measures on PostgreSQL (a fresh database) and then on PGlite, prints ours ÷
+// floor for each scenario against the targets (and, for logins, ours ÷ ceiling), and writes
+// bench/results.json. Processes and the database are always cleaned up. Options: --duration 10 (s per
+// scenario and target) --warmup 2 --connections 50 --rounds 5 (alternating slices) --only postgres|pglite
 // --scenarios returning,new,refresh,me --profile (CPU profiles of the service) --keep-logs
 // --node-args "<flags for the service's node>"
 import { mkdtemp, rm } from 'node:fs/promises'
