@@ -8,7 +8,7 @@ import { sql, type SQL } from 'drizzle-orm'
 import type { Connection } from '../config'
 import { prepareSql, type Db } from '../db/client'
 import { perDb } from '../db/per-db'
-import { advisoryLockSql, personLockKey } from '../db/locks'
+import { personLockKey } from '../db/locks'
 import { isUniqueViolation } from '../db/errors'
 import { AppError } from '../errors'
 import type { WeChatSession } from '../wechat/client'
@@ -114,49 +114,21 @@ UNION ALL SELECT owner.*, 'stale' FROM ident LEFT JOIN owner ON true
   WHERE NOT EXISTS (SELECT 1 FROM touched) AND (owner.id IS NULL OR owner.status = 'active')`
 
 /**
- * A new identity with a unionid, run after the person's lock: link it to the user of the person's identity
- * in another app if there is one (locking that user first, and only if it is active), else create the user
- * when allowed.
+ * A new identity with a unionid: the person's lock, then, in a snapshot taken after it, link to the user of
+ * the person's identity in another app or create the user (migration 0007_login_union_identity.sql says how
+ * and why it is a function: one round trip where a transaction took three).
  */
-const unionSql = sql`WITH sibling AS (
-  SELECT u.* FROM users u
-  WHERE u.id = (SELECT user_id FROM wechat_identities WHERE unionid = ${ph('unionid')} LIMIT 1)
-  FOR UPDATE
-), created AS (${createUser(sql`SELECT 1 FROM sibling`)}), identity AS (
-  INSERT INTO wechat_identities
-    (id, user_id, connection, appid, openid, unionid, session_key_enc, created_at, updated_at)
-  SELECT ${ph('identityId')}, owner.id, ${ph('connection')}, ${ph('appid')}, ${ph('openid')},
-    ${ph('unionid')}, ${ph('sessionKeyEnc')}, ${now}, ${now}
-  FROM (SELECT id FROM sibling WHERE status = 'active' UNION ALL SELECT id FROM created) owner
-  RETURNING user_id
-), linked AS (
-  UPDATE users SET login_count = users.login_count + 1, last_login_at = ${now}
-  FROM sibling JOIN identity ON identity.user_id = sibling.id
-  WHERE users.id = sibling.id
-  RETURNING users.*
-)
-SELECT *, 'linked' AS outcome FROM linked
-UNION ALL SELECT *, 'created' FROM created
-UNION ALL SELECT *, 'blocked' FROM sibling WHERE status <> 'active'`
+const unionSql = sql`SELECT (r.account).*, r.outcome FROM login_union_identity(
+  ${ph('key')}, ${ph('unionid')}, ${ph('appid')}, ${ph('openid')}, ${ph('connection')},
+  ${ph('sessionKeyEnc')}, ${now}, ${ph('userId')}, ${ph('identityId')}, ${ph('create')}
+) r`
 
 const loginStatement = perDb((db) => prepareSql<UserSqlRow>(db, 'login_identity', loginSql))
 
 const signupDisabled = () =>
   new AppError('signup_disabled', 'New accounts cannot sign up through this connection.')
 
-/**
- * The person's other apps are looked up only after the lock, in the next statement's snapshot: both are
- * sent at once, so the transaction costs BEGIN, one exchange, and COMMIT.
- */
-function loginWithUnionid(db: Db, values: Record<string, unknown>, key: string) {
-  return db.transaction(async (tx) => {
-    const [, [row]] = await Promise.all([
-      prepareSql(tx, 'person_lock', advisoryLockSql)({ key }),
-      prepareSql<UserSqlRow>(tx, 'login_union_identity', unionSql)(values),
-    ])
-    return row
-  })
-}
+const unionStatement = perDb((db) => prepareSql<UserSqlRow>(db, 'login_union_identity', unionSql))
 
 /** Finds or creates the user for this WeChat identity (rules 1 and 3). */
 export async function resolveIdentity(
@@ -185,11 +157,11 @@ export async function resolveIdentity(
     try {
       ;[found] = await statement(values)
       if (!found && s.unionid)
-        found = await loginWithUnionid(
-          db,
-          { ...values, create: o.allowCreate },
-          personLockKey(connection.appId, s),
-        )
+        [found] = await unionStatement(db)({
+          ...values,
+          create: o.allowCreate,
+          key: personLockKey(connection.appId, s),
+        })
     } catch (err) {
       if (attempt < 3 && isUniqueViolation(err)) continue
       throw err
