@@ -7,9 +7,9 @@
 //
 // Code logins lock the identity's user row before touching the identity (identities.ts); a first login with
 // a unionid takes the person's lock, then the other app's user row, then inserts the identity (the function
-// of migration 0007_login_union_identity.sql, which identities.ts calls); phone logins take
-// both advisory locks, then every users row they will write (phone-account.ts); deleting a user deletes its
-// row first and lets the cascades take the rest (delete.ts); blocking locks the user row (user-status.ts); a
+// of migration 0007_login_union_identity.sql, which identities.ts calls); phone logins take both advisory
+// locks, then every users row they will write (phone-account.ts); deleting a user deletes its row first and
+// lets the cascades take the rest (delete.ts); blocking locks the user row (user-status.ts); a
 // WeChat push takes its dedupe row (a table no other writer touches), then the identity's user row
 // (wechat-push.ts); a user import batch takes its phones' locks, then its persons', then its users rows in
 // id order (accounts/import/batch.ts; test/e2e/import-race.test.ts races it with logins).

@@ -1,15 +1,16 @@
 -- Hand-written (drizzle-kit does not manage functions): the first login of a person whose session has a
--- unionid (accounts/identities.ts, account rule 3). Concurrent first logins of one person in two apps must
--- end with one user, so the look-up of the person's identity in another app has to happen after the
--- person's advisory lock, in a snapshot taken after it. A VOLATILE function takes a fresh snapshot for each
--- statement it runs, so the lock and the look-up are one call: one round trip, in the caller's (implicit)
--- transaction, which holds the lock until it ends. A transaction of BEGIN, the lock, the look-up and COMMIT
--- took three.
+-- unionid (account rule 3). Concurrent first logins of one person in two apps must end with one user, so the
+-- look-up of the person's identity in another app has to run after the person's advisory lock, in a
+-- snapshot taken after it. A VOLATILE function takes a fresh snapshot for each statement it runs, so the
+-- code login's one statement (accounts/identities.ts) calls it when the identity is unknown, and the lock
+-- is held until that statement's transaction ends. A first login with a unionid is then one statement, as
+-- one without: a transaction of BEGIN, the lock with this look-up, and COMMIT took three more exchanges.
 --
 -- Under the lock: link the new identity to the user of the person's identity in another app if there is
 -- one (locking that users row first, the order of db/locks.ts, and only if it is active), else create the
 -- user when p_create. Answers the user row with what was done: linked, created, or blocked (the sibling is
--- not active: nothing written); no row when nothing was found and creating is off.
+-- not active: nothing written); no row when nothing was found and creating is off. A concurrent first login
+-- in the same app fails on the (appid, openid) unique index, and the caller's retry finds its identity.
 CREATE FUNCTION login_union_identity(
   p_lock_key text,
   p_unionid text,
