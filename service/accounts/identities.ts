@@ -8,7 +8,7 @@ import { sql, type SQL } from 'drizzle-orm'
 import type { Connection } from '../config'
 import { prepareSql, type Db } from '../db/client'
 import { perDb } from '../db/per-db'
-import { advisoryLockSql, personLockKey } from '../db/locks'
+import { personLockKey } from '../db/locks'
 import { isUniqueViolation } from '../db/errors'
 import { AppError } from '../errors'
 import type { WeChatSession } from '../wechat/client'
@@ -77,12 +77,15 @@ const createUser = (existing: SQL) => sql`
 `
 
 /**
- * Every code login starts here, in one statement. A known identity: lock its user row first (the lock order
- * of db/locks.ts), and only if that user is active refresh the identity's session_key and count the login;
- * a blocked user gets a `blocked` row and nothing is written. An unknown one, when `create` (no unionid, so
- * no other app's user to look for): insert the user and then the identity (its foreign key is checked at the
- * end of the statement). A concurrent first login of the same person fails here on the unique index, and the
- * retry finds the identity.
+ * Every code login is this one statement. A known identity: lock its user row first (the lock order of
+ * db/locks.ts), and only if that user is active refresh the identity's session_key and count the login; a
+ * blocked user gets a `blocked` row and nothing is written. An unknown one without a unionid (no other
+ * app's user to look for), when `create`: insert the user and then the identity (its foreign key is checked
+ * at the end of the statement). A concurrent first login of the same person fails here on the unique index,
+ * and the retry finds the identity. An unknown one with a unionid: `login_union_identity` (migration
+ * 0008_login_union_identity.sql) takes the person's lock and looks for their account in another app in
+ * snapshots of its own, taken after the lock (rule 3), then links or, when `createUnion`, creates; the
+ * LATERAL join calls it only when `ident` is empty.
  */
 const loginSql = sql`WITH ident AS (
   SELECT user_id FROM wechat_identities WHERE appid = ${ph('appid')} AND openid = ${ph('openid')}
@@ -106,57 +109,26 @@ const loginSql = sql`WITH ident AS (
   SELECT ${ph('identityId')}, id, ${ph('connection')}, ${ph('appid')}, ${ph('openid')},
     ${ph('sessionKeyEnc')}, ${now}, ${now}
   FROM created
+), person AS (
+  SELECT ${ph('key')}::text AS key
+  WHERE ${ph('unionid')}::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ident)
+), union_login AS (
+  SELECT r.* FROM person, LATERAL login_union_identity(
+    person.key, ${ph('unionid')}, ${ph('appid')}, ${ph('openid')}, ${ph('connection')},
+    ${ph('sessionKeyEnc')}, ${now}, ${ph('userId')}, ${ph('identityId')}, ${ph('createUnion')}
+  ) r
 )
 SELECT *, 'returning' AS outcome FROM bumped
 UNION ALL SELECT *, 'created' FROM created
 UNION ALL SELECT *, 'blocked' FROM owner WHERE owner.status <> 'active'
 UNION ALL SELECT owner.*, 'stale' FROM ident LEFT JOIN owner ON true
-  WHERE NOT EXISTS (SELECT 1 FROM touched) AND (owner.id IS NULL OR owner.status = 'active')`
-
-/**
- * A new identity with a unionid, run after the person's lock: link it to the user of the person's identity
- * in another app if there is one (locking that user first, and only if it is active), else create the user
- * when allowed.
- */
-const unionSql = sql`WITH sibling AS (
-  SELECT u.* FROM users u
-  WHERE u.id = (SELECT user_id FROM wechat_identities WHERE unionid = ${ph('unionid')} LIMIT 1)
-  FOR UPDATE
-), created AS (${createUser(sql`SELECT 1 FROM sibling`)}), identity AS (
-  INSERT INTO wechat_identities
-    (id, user_id, connection, appid, openid, unionid, session_key_enc, created_at, updated_at)
-  SELECT ${ph('identityId')}, owner.id, ${ph('connection')}, ${ph('appid')}, ${ph('openid')},
-    ${ph('unionid')}, ${ph('sessionKeyEnc')}, ${now}, ${now}
-  FROM (SELECT id FROM sibling WHERE status = 'active' UNION ALL SELECT id FROM created) owner
-  RETURNING user_id
-), linked AS (
-  UPDATE users SET login_count = users.login_count + 1, last_login_at = ${now}
-  FROM sibling JOIN identity ON identity.user_id = sibling.id
-  WHERE users.id = sibling.id
-  RETURNING users.*
-)
-SELECT *, 'linked' AS outcome FROM linked
-UNION ALL SELECT *, 'created' FROM created
-UNION ALL SELECT *, 'blocked' FROM sibling WHERE status <> 'active'`
+  WHERE NOT EXISTS (SELECT 1 FROM touched) AND (owner.id IS NULL OR owner.status = 'active')
+UNION ALL SELECT (account).*, outcome FROM union_login`
 
 const loginStatement = perDb((db) => prepareSql<UserSqlRow>(db, 'login_identity', loginSql))
 
 const signupDisabled = () =>
   new AppError('signup_disabled', 'New accounts cannot sign up through this connection.')
-
-/**
- * The person's other apps are looked up only after the lock, in the next statement's snapshot: both are
- * sent at once, so the transaction costs BEGIN, one exchange, and COMMIT.
- */
-function loginWithUnionid(db: Db, values: Record<string, unknown>, key: string) {
-  return db.transaction(async (tx) => {
-    const [, [row]] = await Promise.all([
-      prepareSql(tx, 'person_lock', advisoryLockSql)({ key }),
-      prepareSql<UserSqlRow>(tx, 'login_union_identity', unionSql)(values),
-    ])
-    return row
-  })
-}
 
 /** Finds or creates the user for this WeChat identity (rules 1 and 3). */
 export async function resolveIdentity(
@@ -176,6 +148,8 @@ export async function resolveIdentity(
     userId: o.randomId(),
     identityId: o.randomId(),
     create: o.allowCreate && !s.unionid,
+    createUnion: o.allowCreate,
+    key: personLockKey(connection.appId, s),
   }
   // A unique violation (another first login of this person inserted the identity first) or a stale snapshot
   // (a phone login moved the identity, or the user was deleted, while we waited for the user's row lock):
@@ -184,12 +158,6 @@ export async function resolveIdentity(
     let found: UserSqlRow | undefined
     try {
       ;[found] = await statement(values)
-      if (!found && s.unionid)
-        found = await loginWithUnionid(
-          db,
-          { ...values, create: o.allowCreate },
-          personLockKey(connection.appId, s),
-        )
     } catch (err) {
       if (attempt < 3 && isUniqueViolation(err)) continue
       throw err

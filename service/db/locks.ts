@@ -5,9 +5,11 @@
 //   2. rows: `users` before `wechat_identities` before `sessions` and `refresh_tokens`; several users rows
 //      in id order (`lockUsers`).
 //
-// Code logins lock the identity's user row before touching the identity (identities.ts); phone logins take
-// both advisory locks, then every users row they will write (phone-account.ts); deleting a user deletes its
-// row first and lets the cascades take the rest (delete.ts); blocking locks the user row (user-status.ts); a
+// Code logins lock the identity's user row before touching the identity (identities.ts); a first login with
+// a unionid takes the person's lock, then the other app's user row, then inserts the identity (the function
+// of migration 0008_login_union_identity.sql, which identities.ts calls); phone logins take both advisory
+// locks, then every users row they will write (phone-account.ts); deleting a user deletes its row first and
+// lets the cascades take the rest (delete.ts); blocking locks the user row (user-status.ts); a
 // WeChat push takes its dedupe row (a table no other writer touches), then the identity's user row
 // (wechat-push.ts); a user import batch takes its phones' locks, then its persons', then its users rows in
 // id order (accounts/import/batch.ts; test/e2e/import-race.test.ts races it with logins).
@@ -20,9 +22,6 @@ import { users } from './schema'
 /** A transaction-scoped advisory lock on a text key. */
 export const advisoryLock = (tx: Db, key: string) =>
   tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${key}))`)
-
-/** The SQL of `advisoryLock`, for statements that send it with a placeholder. */
-export const advisoryLockSql = sql`SELECT pg_advisory_xact_lock(hashtext(${sql.placeholder('key')}))`
 
 /** Serializes every writer of one phone number, so the unique phone index is never raced. */
 export const lockPhone = (tx: Db, phone: string) => advisoryLock(tx, `phone:${phone}`)

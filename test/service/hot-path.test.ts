@@ -1,6 +1,7 @@
 // The one-statement login and refresh paths (bench/ drove them): concurrent first logins make one user and
-// count every login, with or without a unionid; a refresh is audited, a concurrent reuse is caught, and a
-// refresh refused for a blocked user leaves the token usable after unblocking.
+// count every login, with or without a unionid, also when they race in two apps of one developer account; a
+// refresh is audited, a concurrent reuse is caught, and a refresh refused for a blocked user leaves the token
+// usable after unblocking.
 import { count, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { auditEvents, sessions, users, wechatIdentities } from '../../service/db/schema'
@@ -33,6 +34,43 @@ describe('concurrent first logins', () => {
     expect(identities!.n).toBe(1)
     const [user] = await t.db.select().from(users).where(eq(users.id, id!))
     expect(user!.loginCount).toBe(20)
+  })
+
+  it('make one user per person when first logins in two apps of one developer account race', async () => {
+    // Three first logins in each app for each of 20 people, all at once: rule 3 across apps. Per person,
+    // one user holding one identity per app, every login counted, created once and linked once.
+    const people = Array.from({ length: 20 }, (_, i) => `race-${i}`)
+    const codes = await Promise.all(
+      people.flatMap((p) =>
+        ['shop', 'mall', 'shop', 'mall', 'shop', 'mall'].map(async (connection) => ({
+          person: p,
+          connection,
+          code: await t.mintCode(p, connection),
+        })),
+      ),
+    )
+    const answers = await Promise.all(
+      codes.map(async (c) => ({
+        ...c,
+        res: await t.request('POST', `/v1/connections/${c.connection}/login`, { code: c.code }),
+      })),
+    )
+    expect(answers.map((a) => a.res.status)).toEqual(Array(answers.length).fill(200))
+    for (const p of people) {
+      const ids = new Set(answers.filter((a) => a.person === p).map((a) => a.res.json.user.id))
+      expect(ids.size).toBe(1)
+      const [id] = [...ids] as string[]
+      const identities = await t.db
+        .select({ connection: wechatIdentities.connection })
+        .from(wechatIdentities)
+        .where(eq(wechatIdentities.userId, id!))
+      expect(identities.map((i) => i.connection).sort()).toEqual(['mall', 'shop'])
+      const [user] = await t.db.select().from(users).where(eq(users.id, id!))
+      expect(user!.loginCount).toBe(6)
+      const events = await t.db.select().from(auditEvents).where(eq(auditEvents.userId, id!))
+      expect(events.filter((e) => e.detail?.created === true)).toHaveLength(1)
+      expect(events.filter((e) => e.detail?.linked === true)).toHaveLength(1)
+    }
   })
 
   it('write one login.succeeded event per login, exactly one of them marked created', async () => {
