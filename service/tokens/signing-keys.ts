@@ -1,6 +1,7 @@
 // ES256 signing keys kept in the database (private half sealed with MASTER_KEY), so every instance signs
 // with the same key and serves the same JWKS. Rotation adds a key; a retired key stays published until the
 // last token it signed has expired.
+import { createPrivateKey, type JsonWebKeyInput, type KeyObject } from 'node:crypto'
 import { and, desc, gt, isNull, or, sql } from 'drizzle-orm'
 import { exportJWK, generateKeyPair, importJWK, type JWK, type SignJWT } from 'jose'
 import type { Sealer } from '../crypto/seal'
@@ -17,7 +18,8 @@ const CACHE_MS = 60_000
 
 export interface SigningKey {
   kid: string
-  privateKey: Key
+  /** A node:crypto key: access-token.ts signs with crypto.sign, on this thread (see there). */
+  privateKey: KeyObject
 }
 
 export interface KeyStore {
@@ -100,7 +102,10 @@ export function createKeyStore({
     const privateJwk = JSON.parse(
       sealer.open(newest.privateJwkEnc, `signing_key:${newest.kid}`),
     ) as JWK
-    const current = { kid: newest.kid, privateKey: (await importJWK(privateJwk, ALG)) as Key }
+    const current = {
+      kid: newest.kid,
+      privateKey: createPrivateKey({ key: privateJwk as JsonWebKeyInput['key'], format: 'jwk' }),
+    }
     return { at: now().getTime(), current, published }
   }
 
