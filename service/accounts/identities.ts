@@ -9,7 +9,7 @@ import type { Connection } from '../config'
 import { prepareSql, type Db } from '../db/client'
 import { perDb } from '../db/per-db'
 import { personLockKey } from '../db/locks'
-import { isUniqueViolation } from '../db/errors'
+import { isForeignKeyViolation, isUniqueViolation } from '../db/errors'
 import { AppError } from '../errors'
 import type { WeChatSession } from '../wechat/client'
 import type { PublicUser, UserRow } from './users'
@@ -25,8 +25,21 @@ export interface ResolveOptions {
   randomId: () => string
   /** The sealed session_key to store on the identity. */
   sessionKeyEnc: string
-  /** Allow creating a user (false: Login Only Mode, or a phone login that will pick the user itself). */
+  /** Allow creating a user (false: Login Only Mode). */
   allowCreate: boolean
+  /** The session the login opens, written by the same statement with its first refresh token and audit row. */
+  session: NewSession
+}
+
+/** What the login statement writes besides the account: the session, its refresh token, `login.succeeded`. */
+export interface NewSession {
+  id: string
+  source: string
+  expiresAt: Date
+  /** The first refresh token's hash (tokens/create-session.ts keeps only hashes). */
+  tokenHash: string
+  ip: string | null
+  userAgent: string | null
 }
 
 /** A users row as the driver returns it from hand-written SQL, with what the statement did. */
@@ -85,7 +98,10 @@ const createUser = (existing: SQL) => sql`
  * and the retry finds the identity. An unknown one with a unionid: `login_union_identity` (migration
  * 0008_login_union_identity.sql) takes the person's lock and looks for their account in another app in
  * snapshots of its own, taken after the lock (rule 3), then links or, when `createUnion`, creates; the
- * LATERAL join calls it only when `ident` is empty.
+ * LATERAL join calls it only when `ident` is empty. Whichever account the login lands on (`winner`), the
+ * same statement opens its session, with the first refresh token and the `login.succeeded` audit row: one
+ * round trip for the whole login, where the session took a statement of its own. A blocked or stale outcome
+ * has no winner and writes no session.
  */
 const loginSql = sql`WITH ident AS (
   SELECT user_id FROM wechat_identities WHERE appid = ${ph('appid')} AND openid = ${ph('openid')}
@@ -117,6 +133,26 @@ const loginSql = sql`WITH ident AS (
     person.key, ${ph('unionid')}, ${ph('appid')}, ${ph('openid')}, ${ph('connection')},
     ${ph('sessionKeyEnc')}, ${now}, ${ph('userId')}, ${ph('identityId')}, ${ph('createUnion')}
   ) r
+), winner AS (
+  SELECT id, 'returning' AS outcome FROM bumped
+  UNION ALL SELECT id, 'created' FROM created
+  UNION ALL SELECT (account).id, outcome FROM union_login WHERE outcome <> 'blocked'
+), new_session AS (
+  INSERT INTO sessions
+    (id, user_id, connection, source, created_at, last_refreshed_at, expires_at, ip, user_agent)
+  SELECT ${ph('sessionId')}, id, ${ph('connection')}, ${ph('source')}, ${now}, ${now},
+    ${ph('expiresAt')}::timestamptz, ${ph('ip')}, ${ph('userAgent')}
+  FROM winner
+  RETURNING id
+), new_token AS (
+  INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at)
+  SELECT ${ph('tokenHash')}, id, ${now}, ${ph('expiresAt')}::timestamptz FROM new_session
+), audited AS (
+  INSERT INTO audit_events (type, user_id, connection, ip, detail, created_at)
+  SELECT 'login.succeeded', id, ${ph('connection')}, ${ph('ip')},
+    jsonb_build_object('method', 'code', 'created', outcome = 'created', 'linked', outcome = 'linked'),
+    ${now}
+  FROM winner
 )
 SELECT *, 'returning' AS outcome FROM bumped
 UNION ALL SELECT *, 'created' FROM created
@@ -130,7 +166,10 @@ const loginStatement = perDb((db) => prepareSql<UserSqlRow>(db, 'login_identity'
 const signupDisabled = () =>
   new AppError('signup_disabled', 'New accounts cannot sign up through this connection.')
 
-/** Finds or creates the user for this WeChat identity (rules 1 and 3). */
+/**
+ * Finds or creates the user for this WeChat identity (rules 1 and 3) and opens the session, in one statement:
+ * the session, its first refresh token and `login.succeeded` are written only when the login goes through.
+ */
 export async function resolveIdentity(
   db: Db,
   connection: Connection,
@@ -150,6 +189,12 @@ export async function resolveIdentity(
     create: o.allowCreate && !s.unionid,
     createUnion: o.allowCreate,
     key: personLockKey(connection.appId, s),
+    sessionId: o.session.id,
+    source: o.session.source,
+    expiresAt: o.session.expiresAt.toISOString(),
+    tokenHash: o.session.tokenHash,
+    ip: o.session.ip,
+    userAgent: o.session.userAgent,
   }
   // A unique violation (another first login of this person inserted the identity first) or a stale snapshot
   // (a phone login moved the identity, or the user was deleted, while we waited for the user's row lock):
@@ -160,6 +205,9 @@ export async function resolveIdentity(
       ;[found] = await statement(values)
     } catch (err) {
       if (attempt < 3 && isUniqueViolation(err)) continue
+      // The session's user was gone at the end of the statement (its row lock makes that a defect, not a race).
+      if (isForeignKeyViolation(err))
+        throw new AppError('user_not_found', 'The account was deleted while logging in.')
       throw err
     }
     if (!found) throw signupDisabled()

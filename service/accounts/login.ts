@@ -1,6 +1,7 @@
 // Silent login: a wx.login code becomes an account and a token pair. Every outcome is audited.
 import { recordAudit, type AuditEvent } from '../audit'
 import type { Connection } from '../config'
+import { hashToken, randomToken } from '../crypto/random'
 import { isForeignKeyViolation, toAppError } from '../db/errors'
 import { findConnection, type Deps } from '../deps'
 import { wechatApp } from '../wechat/client'
@@ -62,10 +63,7 @@ export async function issueTokens(deps: Deps, input: IssueInput): Promise<LoginR
       {
         now,
         // A session's first stretch already ends at its absolute end when that is the shorter.
-        refreshTtlSeconds: Math.min(
-          deps.config.refreshTokenTtlSeconds,
-          deps.config.sessionMaxLifetimeSeconds,
-        ),
+        refreshTtlSeconds: firstStretchSeconds(deps.config),
         randomId: deps.randomId,
       },
       input.audit,
@@ -127,23 +125,41 @@ export async function auditFailure(
   }
 }
 
+/**
+ * A code login: one statement finds or creates the account and opens its session (identities.ts), then the
+ * access token is signed for it. Phone and QR logins open theirs through `issueTokens`.
+ */
 export async function loginWithCode(deps: Deps, input: LoginInput): Promise<LoginResult> {
   const ctx = { ip: input.ip, userAgent: input.userAgent }
   const attempt = { method: 'code', connection: input.connection, ctx }
   return auditFailure(deps, attempt, async () => {
     const connection = findConnection(deps.config, input.connection)
     const session = await deps.wechat.code2Session(wechatApp(connection), input.code)
+    const now = deps.now()
+    const sessionId = deps.randomId()
+    const refreshToken = randomToken()
     const resolved = await resolveIdentity(deps.db, connection, session, {
-      now: deps.now(),
+      now,
       randomId: deps.randomId,
       sessionKeyEnc: deps.sealer.seal(session.sessionKey, 'session_key'),
       allowCreate: !connection.loginOnly,
+      session: {
+        id: sessionId,
+        source: input.source ?? 'native',
+        expiresAt: new Date(now.getTime() + firstStretchSeconds(deps.config) * 1000),
+        tokenHash: hashToken(refreshToken),
+        ip: ctx.ip ?? null,
+        userAgent: ctx.userAgent?.slice(0, 512) ?? null,
+      },
     })
-    const audit = loginSucceeded(
-      { ...attempt, connection: connection.id },
-      resolved.user.id,
-      resolved,
+    const { user } = resolved
+    const { accessToken, expiresIn } = await deps.accessTokens.sign(
+      sessionClaims({ userId: user.id, sessionId, connection }),
     )
-    return issueTokens(deps, { user: resolved.user, connection, ctx, audit, source: input.source })
+    return { user: publicUser(user), accessToken, refreshToken, tokenType: 'Bearer', expiresIn }
   })
 }
+
+/** A session's first stretch: the refresh token's lifetime, unless the session's absolute end is sooner. */
+const firstStretchSeconds = (config: Deps['config']) =>
+  Math.min(config.refreshTokenTtlSeconds, config.sessionMaxLifetimeSeconds)
