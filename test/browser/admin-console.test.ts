@@ -3,7 +3,7 @@
 // audit log, signing keys and connection health, in English and Chinese. Each page passes axe-core and is
 // kept as a screenshot at desktop width and at 375 px.
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { WechatLogin, WechatLoginError } from '../../client/src'
 import { createWxShim } from '../../testing/wx-shim'
 import { APP_A, createTestApp, type TestApp } from '../helpers/test-app'
@@ -18,6 +18,16 @@ let page: Page
 beforeAll(async () => {
   t = await createTestApp({ env: { ADMIN_API_KEY: ADMIN_KEY } })
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await t?.close()
+})
+
+// Each test its own browser profile (no cookies, no language choice) and signs in itself: none relies on
+// another's session, and the sign-out test cannot sign the others out.
+beforeEach(async () => {
   // localhost, not 127.0.0.1: the name Chromium treats as a secure context for Secure cookies.
   context = await browser.newContext({
     viewport: DESKTOP,
@@ -26,10 +36,17 @@ beforeAll(async () => {
   page = await context.newPage()
 })
 
-afterAll(async () => {
-  await browser?.close()
-  await t?.close()
+afterEach(async () => {
+  await context?.close()
 })
+
+/** Through the sign-in form, as a person would; the first test checks what it leaves behind. */
+async function signIn() {
+  await page.goto('/admin/sign-in')
+  await page.fill('#key', ADMIN_KEY)
+  await page.click('form[action="/admin/sign-in"] button')
+  await page.waitForURL('**/admin/users')
+}
 
 /** A Mini Program of the connection `shop`, played by the simulator's test user `person`. */
 function miniProgram(person: string) {
@@ -79,6 +96,7 @@ describe('the admin console', () => {
     await sdk.updateProfile({ nickname: 'Carol Console' })
     const id = sdk.getSession()!.user.id
 
+    await signIn()
     await page.goto('/admin/users')
     await page.selectOption('select[name=by]', 'nickname')
     await page.fill('input[name=q]', 'Carol C')
@@ -110,6 +128,13 @@ describe('the admin console', () => {
   })
 
   it('shows the audit log with filters, rotates the signing key, and each connection’s health', async () => {
+    await signIn()
+    // A block through the console, for the filter to find.
+    const { user } = await miniProgram('console-erin').loginByCode()
+    await page.goto(`/admin/users/${user.id}`)
+    await page.click('button:has-text("Block")')
+    await page.waitForSelector('.notice')
+
     await page.goto('/admin/audit')
     await page.fill('input[name=type]', 'user.blocked')
     await page.click('form[action="/admin/audit"] button')
@@ -137,6 +162,7 @@ describe('the admin console', () => {
   })
 
   it('switches to Chinese and back, staying on the page', async () => {
+    await signIn()
     await page.goto('/admin/connections')
     await page.click('header a[hreflang=zh]')
     await page.waitForSelector('html[lang=zh-CN]')
@@ -148,6 +174,8 @@ describe('the admin console', () => {
   })
 
   it('signs out: the cookie is gone and the pages send the browser to sign in', async () => {
+    await signIn()
+    expect((await context.cookies()).find((c) => c.name === '__Host-console')).toBeDefined()
     await page.goto('/admin/users')
     await page.click('header button')
     await page.waitForURL('**/admin/sign-in')

@@ -4,7 +4,7 @@
 // developer account lands on the same user (unionid); injected WeChat faults show as the SDK's errors.
 import { eq } from 'drizzle-orm'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { users } from '../../service/db/schema'
 import { playgroundRoutes } from '../../service/playground/routes'
 import { createTestApp, type TestApp } from '../helpers/test-app'
@@ -19,14 +19,23 @@ beforeAll(async () => {
     pages: (sim, config) => playgroundRoutes({ simUrl: sim.url, config }),
   })
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] })
-  page = await browser.newPage({ viewport: DESKTOP })
-  await page.goto(`${t.url}/`)
-  await page.waitForSelector('body[data-ready]')
 })
 
 afterAll(async () => {
   await browser?.close()
   await t?.close()
+})
+
+// Each test a freshly loaded page in its own browser context, logged in (if at all) by the test itself as
+// its own person: none finds another's login, app choice or fault on the page.
+beforeEach(async () => {
+  page = await browser.newPage({ viewport: DESKTOP })
+  await page.goto(`${t.url}/`)
+  await page.waitForSelector('body[data-ready]')
+})
+
+afterEach(async () => {
+  await page?.close()
 })
 
 /** Clicks a button of the page and waits for its action's outcome: `ok` or the error code. */
@@ -40,6 +49,13 @@ async function press(selector: string, action: string): Promise<string> {
   await page.click(selector)
   const handle = await page.waitForSelector(`body[data-last^="${action}:"]`)
   return (await handle.getAttribute('data-last'))!.slice(action.length + 1)
+}
+
+/** wx.login as `person` on the page's current Mini Program; the user's id. */
+async function logIn(person: string): Promise<string> {
+  await page.fill('#person', person)
+  expect(await press('#login', 'wx.login')).toBe('ok')
+  return (await page.getAttribute('body', 'data-user'))!
 }
 
 const shownClaims = async () => JSON.parse((await page.textContent('#claims'))!)
@@ -59,18 +75,18 @@ describe('the playground', () => {
   })
 
   it('binds a phone from a simulator phone code and edits the profile', async () => {
-    const id = (await page.getAttribute('body', 'data-user'))!
+    const id = await logIn('play-bea')
     await page.fill('#phone', '13800138123')
     expect(await press('#bind-phone', 'getPhoneNumber')).toBe('ok')
     expect(await page.textContent('#who')).toContain('+8613800138123')
-    await page.fill('#nickname', 'Amy Playground')
+    await page.fill('#nickname', 'Bea Playground')
     expect(await press('#save-profile', 'updateProfile')).toBe('ok')
-    expect(await page.textContent('#who')).toContain('Amy Playground')
-    expect(await userRow(id)).toMatchObject({ phone: '+8613800138123', nickname: 'Amy Playground' })
+    expect(await page.textContent('#who')).toContain('Bea Playground')
+    expect(await userRow(id)).toMatchObject({ phone: '+8613800138123', nickname: 'Bea Playground' })
   })
 
   it('lands the second Mini Program of the same developer account on the same user (unionid)', async () => {
-    const id = (await page.getAttribute('body', 'data-user'))!
+    const id = await logIn('play-cy')
     await page.selectOption('#app', 'mall')
     expect(await press('#login', 'wx.login')).toBe('ok')
     expect(await page.getAttribute('body', 'data-user')).toBe(id)
@@ -79,6 +95,7 @@ describe('the playground', () => {
   })
 
   it('shows each injected WeChat fault as the error the SDK gives the Mini Program', async () => {
+    await page.fill('#person', 'play-dee')
     for (const [fault, code] of [
       ['40226', 'wechat_user_blocked'],
       ['down', 'wechat_unavailable'],
@@ -96,6 +113,7 @@ describe('the playground', () => {
   })
 
   it('refreshes, logs out and deletes the account through the SDK', async () => {
+    await logIn('play-eve')
     const before = await shownClaims()
     t.clock.advance(1) // a new iat, so the refreshed token differs
     expect(await press('#refresh', 'refresh')).toBe('ok')

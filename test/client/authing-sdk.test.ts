@@ -4,7 +4,7 @@ import { AuthenticationClient } from 'authing-wxapp-sdk'
 import { createRemoteJWKSet, jwtVerify } from 'jose'
 import wxAxios from 'wx-axios'
 import wxRequestAdapter from 'wx-axios/lib/adapters/wx-request.js'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { APP_A, APP_B, createTestApp, type TestApp } from '../helpers/test-app'
 import { createWxShim, type WxShim } from './wx-shim'
 
@@ -19,6 +19,12 @@ let t: TestApp
 let shim: WxShim
 beforeAll(async () => {
   t = await createTestApp({ connections: [SHOP, MALL] })
+})
+// Each test its own phone: empty storage and request log (the seed snippet counts every call its SDK made).
+// And the service's clock back on the real one, which the refreshToken test moves ahead: the simulator stamps
+// the legacy phone data's watermark on the real clock, and a tap 10 minutes old is refused as stale.
+beforeEach(() => {
+  t.clock.current = new Date()
   shim = createWxShim({ simUrl: t.sim.url, appId: SHOP.appId, user: 'lucy' })
   Object.assign(globalThis, { wx: shim.wx })
 })

@@ -77,9 +77,12 @@ afterAll(async () => {
   await wechat?.close()
 })
 
-/** Runs app.js as the Mini Program runtime would, with the SDK from "Build npm" and config.js's endpoint here. */
-function launch(uploadAvatar = async (_: string): Promise<string | null> => null) {
-  shim = createWxShim({ simUrl: wechat.url, appId: devApp.appId, user: 'alice' })
+/**
+ * Runs app.js as the Mini Program runtime would, with the SDK from "Build npm" and config.js's endpoint here.
+ * `user`: the simulated WeChat user, one per test, so that no test sees another's nickname or phone.
+ */
+function launch(user: string, uploadAvatar = async (_: string): Promise<string | null> => null) {
+  shim = createWxShim({ simUrl: wechat.url, appId: devApp.appId, user })
   globals.wx = shim.wx
   let app: Record<string, unknown> & { onLaunch(): void; ready: Promise<unknown> }
   const config = { ...(createRequire(join(root, 'app.js'))('./config.js') as object) }
@@ -125,7 +128,7 @@ function page(path: string): Rendered {
 // `npm start` always runs on PGlite: this suite runs once, in the pglite project.
 describe.skipIf(usePostgres())('examples/miniprogram in miniprogram-simulate', () => {
   it('logs in on launch, shows the user, binds a phone through the button, and the backend verifies the token', async () => {
-    const app = launch()
+    const app = launch('alice')
     const login = page('pages/login/login')
     await login.instance.onLoad!()
     const user = (await app.ready) as { id: string }
@@ -156,7 +159,7 @@ describe.skipIf(usePostgres())('examples/miniprogram in miniprogram-simulate', (
   })
 
   it('saves the nickname and the uploaded avatar from the fill components on the profile page', async () => {
-    launch(async (temp) =>
+    launch('profile-alice', async (temp) =>
       temp.startsWith('http://tmp/') ? 'https://cdn.example.test/a.png' : null,
     )
     const profile = page('pages/profile/profile')

@@ -1,6 +1,6 @@
 // Two real service processes on one PostgreSQL database share one WeChat access token: fetched by one of them,
 // and replaced once, by one of them, when WeChat invalidates it. PostgreSQL only (PGlite is one process).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startSimulator, type StartedSimulator } from '../../simulator/server'
 import { spawnService, type ServiceProcess } from '../helpers/spawn-service'
 import { APP_A, MASTER_KEY, freshPostgresDatabase, usePostgres } from '../helpers/test-app'
@@ -13,7 +13,9 @@ describe.runIf(usePostgres())('two instances sharing the WeChat access token', (
   let db: Awaited<ReturnType<typeof freshPostgresDatabase>>
   let instances: ServiceProcess[] = []
 
-  beforeAll(async () => {
+  // Each test its own WeChat, database and pair of instances: the first needs both to start with no token,
+  // the second counts calls from a known start, and neither may inherit the other's token or call counts.
+  beforeEach(async () => {
     sim = await startSimulator({ apps: [{ appId: APP_A.appId, secret: APP_A.appSecret }] })
     db = await freshPostgresDatabase()
     const env = {
@@ -27,7 +29,7 @@ describe.runIf(usePostgres())('two instances sharing the WeChat access token', (
     instances = await Promise.all([spawnService(env), spawnService(env)])
   }, 90_000)
 
-  afterAll(async () => {
+  afterEach(async () => {
     const codes = await Promise.all(instances.map((p) => p.stop('SIGTERM')))
     expect(codes).toEqual(instances.map(() => 0))
     await sim.close()
@@ -82,13 +84,17 @@ describe.runIf(usePostgres())('two instances sharing the WeChat access token', (
   }, 120_000)
 
   it('replaces an invalidated token once: one forced refresh and one retry, then both instances use it', async () => {
+    // Both instances hold the token first: one fetches it, the other finds it in the database.
+    for (const n of [0, 1]) expect((await phoneLogin(n)).status).toBe(200)
+    expect(await calls()).toEqual({ stable: 1, phone: 2 })
+
     await control('/access-tokens/invalidate', { appId: APP_A.appId })
     const before = await calls()
-    const first = await phoneLogin(logins) // on one instance
+    const first = await phoneLogin(2) // on the first instance
     expect(first.status).toBe(200)
     expect(await calls()).toEqual({ stable: before.stable + 1, phone: before.phone + 2 })
     // The other instance still holds the old token: rejected once, it finds the new one in the database.
-    const second = await phoneLogin(logins + 1)
+    const second = await phoneLogin(3)
     expect(second.status).toBe(200)
     expect(await calls()).toEqual({ stable: before.stable + 1, phone: before.phone + 4 })
   }, 60_000)
