@@ -113,6 +113,7 @@ export async function bootstrap(config: Config, options: BootstrapOptions): Prom
       audiences: config.connections.map((c) => c.appId),
       ttlSeconds: config.accessTokenTtlSeconds,
       now,
+      cacheSize: config.sessionCacheSize,
     }),
     sessionCache,
     logger,

@@ -48,6 +48,8 @@ export interface AccessTokenOptions {
   audiences: string[]
   ttlSeconds: number
   now: () => Date
+  /** Verified tokens kept, so that a client's next call with the same token skips the signature; 0: none. */
+  cacheSize?: number
 }
 
 const base64url = (text: string) => Buffer.from(text).toString('base64url')
@@ -67,7 +69,17 @@ export function createAccessTokens({
   audiences,
   ttlSeconds,
   now,
+  cacheSize = 0,
 }: AccessTokenOptions): AccessTokens {
+  // A token's bytes decide every check but its expiry: the same token verified again gives the same claims
+  // (a retired key stays published until its last token has expired, signing-keys.ts). So a client's next
+  // call with its token is answered from here, its `exp` checked against the clock as jose checks it.
+  const verified = new Map<string, AccessClaims & JWTPayload>()
+  const remember = (token: string, claims: AccessClaims & JWTPayload) => {
+    if (cacheSize <= 0) return
+    verified.set(token, claims)
+    if (verified.size > cacheSize) verified.delete(verified.keys().next().value!)
+  }
   return {
     async sign({ sub, sid, azp, aud, client }) {
       const { kid, privateKey } = await keys.current()
@@ -90,6 +102,12 @@ export function createAccessTokens({
       }
     },
     async verify(token) {
+      const known = verified.get(token)
+      if (known) {
+        if (Math.floor(now().getTime() / 1000) < known.exp!) return known
+        verified.delete(token)
+        throw new AppError('token_expired', 'The access token has expired.')
+      }
       try {
         const { payload } = await jwtVerify(
           token,
@@ -114,6 +132,7 @@ export function createAccessTokens({
         ) {
           throw new AppError('token_invalid', 'The access token lacks the session claims.')
         }
+        remember(token, payload as AccessClaims & JWTPayload)
         return payload as AccessClaims & JWTPayload
       } catch (err) {
         if (err instanceof AppError) throw err

@@ -127,6 +127,23 @@ describe('GET /v1/me and the bearer check from memory', () => {
     await eventually(async () => (await me(gone.accessToken)).status === 401)
   })
 
+  it('still refuses a verified token once it expires, and a verified token with its claims altered', async () => {
+    const s = await signedIn('cache-token')
+    for (let i = 0; i < 2; i++) expect((await me(s.accessToken)).status).toBe(200)
+    // The same signature over another user's id: other bytes, so verified afresh, and refused.
+    const [header, payload, signature] = s.accessToken.split('.')
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString())
+    const forged = [
+      header,
+      Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString('base64url'),
+      signature,
+    ].join('.')
+    expect((await me(forged)).json.error.code).toBe('token_invalid')
+    t.clock.advance(t.config.accessTokenTtlSeconds)
+    expect((await me(s.accessToken)).json.error.code).toBe('token_expired')
+    t.clock.advance(-t.config.accessTokenTtlSeconds)
+  })
+
   it('is off with SESSION_CACHE_SIZE=0: every call reads the database and nothing is held', async () => {
     const off = await createTestApp({ env: { SESSION_CACHE_SIZE: '0' } })
     try {
