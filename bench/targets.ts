@@ -1,5 +1,6 @@
 // What the benchmark's processes share: the Mini Program they log in to, and the service's environment.
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 
 /** The benchmark's main Mini Program. Its Open Platform account makes WeChat send a unionid. */
 export const benchApp = {
@@ -20,6 +21,14 @@ export const simApps = () =>
   ])
 
 /** The service as `npm run serve` runs it in production, pointed at the simulator. */
+/** The NODE_OPTIONS the container image runs the service with (service/Dockerfile), so the bench runs it alike. */
+export function productionNodeOptions(): string {
+  const dockerfile = readFileSync(new URL('../service/Dockerfile', import.meta.url), 'utf8')
+  const found = /NODE_OPTIONS=(\S+)/.exec(dockerfile)
+  if (!found) throw new Error('service/Dockerfile sets no NODE_OPTIONS')
+  return found[1]!
+}
+
 export function serviceEnv(o: {
   port: number
   simUrl: string
@@ -38,6 +47,7 @@ export function serviceEnv(o: {
     ),
     MASTER_KEY: o.masterKey ?? randomBytes(32).toString('base64'),
     NODE_ENV: 'production',
+    NODE_OPTIONS: productionNodeOptions(),
     LOG_LEVEL: 'info',
     // One load generator is one client IP: the per-instance limits would refuse nearly all of it.
     RATE_LIMIT_IP_PER_MINUTE: '0',

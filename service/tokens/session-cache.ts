@@ -5,6 +5,8 @@
 // instance LISTENs on it (db/client.ts). What this instance changes itself it forgets at once, before the
 // notification arrives (forgetUser/forgetSession in the domain functions that revoke, block, delete or edit).
 //
+// A user import notifies '*' once per batch instead of a row each: everything is forgotten.
+//
 // An entry is answered only while the channel vouches for it: on PostgreSQL, the listener sends itself a
 // ping every second, and a ping coming back proves that every notification committed before it was sent has
 // arrived (the channel delivers in commit order). When no ping has come back for `staleAfterMs`, or the
@@ -167,7 +169,8 @@ export function createSessionCache<P = unknown>(
   }
 
   function onMessage(payload: string) {
-    if (payload.startsWith('s:')) forgetSession(payload.slice(2))
+    if (payload === '*') reset()
+    else if (payload.startsWith('s:')) forgetSession(payload.slice(2))
     else if (payload.startsWith('u:')) forgetUser(payload.slice(2))
     else if (payload.startsWith(`ping:${instance}:`)) {
       const sentAt = Number(payload.slice(`ping:${instance}:`.length))

@@ -6,6 +6,7 @@
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startSimulator, type StartedSimulator } from '../../simulator/server'
+import { openidFor } from '../../simulator/wire'
 import { spawnService, type ServiceProcess } from '../helpers/spawn-service'
 import { APP_A, MASTER_KEY, freshPostgresDatabase, usePostgres } from '../helpers/test-app'
 
@@ -147,6 +148,28 @@ describe.runIf(usePostgres())('two instances holding sessions in memory', () => 
     const refused = await refusedByB(s.accessToken, PROPAGATION_BOUND_MS)
     measured.sqlRevoke = refused.ms
     expect(refused.status).toBe(401)
+  })
+
+  it('shows on B a profile a user import on A rewrote (one notification per import batch)', async () => {
+    const s = await heldByB('cache-import')
+    const line = {
+      externalId: 'ext-cache-import',
+      nickname: 'Imported on A',
+      identities: [{ connection: 'shop', openid: openidFor(APP_A.appId, 'cache-import') }],
+    }
+    const res = await fetch(`${a.url}/v1/admin/users/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/x-ndjson' },
+      body: JSON.stringify(line) + '\n',
+    })
+    expect(await res.json()).toMatchObject({ updated: 1, errorCount: 0 })
+    const started = performance.now()
+    let nickname: string | null = null
+    while (nickname !== 'Imported on A' && performance.now() - started < PROPAGATION_BOUND_MS)
+      nickname = ((await (await me(b, s.accessToken)).json()) as { user: { nickname: string } })
+        .user.nickname
+    measured.import = Math.round(performance.now() - started)
+    expect(nickname).toBe('Imported on A')
   })
 
   /** B's listener backend (application_name carries the instance's process id). */

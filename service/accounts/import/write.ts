@@ -3,6 +3,7 @@
 // Existing users are updated before new ones are inserted, so a phone one line moved away is free for the next.
 import { sql } from 'drizzle-orm'
 import type { Db } from '../../db/client'
+import { SESSION_CHANNEL } from '../../tokens/session-cache'
 import type { BatchState } from './resolve'
 
 const texts = (values: (string | null)[]) => sql`${sql.param(values)}::text[]`
@@ -11,6 +12,9 @@ export async function writeBatch(tx: Db, state: BatchState, now: Date): Promise<
   const at = sql`${now.toISOString()}::timestamptz`
   // The webhook triggers skip this transaction's rows (migration users_external_id): an import is no sign-up.
   await tx.execute(sql`SET LOCAL wechat_login_stack.importing = 'on'`)
+  // The session cache's triggers skip this transaction's rows too (migration session_notify): one notification
+  // at its commit makes every instance forget what it holds of anyone.
+  await tx.execute(sql`SELECT pg_notify(${SESSION_CHANNEL}, '*')`)
   const users = [...state.users.values()]
   const column = <K extends keyof (typeof users)[number]>(rows: typeof users, key: K) =>
     texts(rows.map((u) => u[key] as string | null))

@@ -6,6 +6,8 @@
 -- moved or removed. Notifications are sent at commit, so a rolled-back change says nothing. The hot paths
 -- pay nothing: a returning login only bumps login_count and last_login_at and refreshes an identity's
 -- session_key, a refresh slides a session forward, and the WHEN clauses skip those without calling a function.
+-- A user import (wechat_login_stack.importing, migration 0006) is skipped row by row: each of its transactions
+-- notifies '*' once instead (accounts/import/write.ts), and every instance forgets everything it holds.
 CREATE FUNCTION notify_session_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM pg_notify('wls_session_changes', 's:' || OLD.id);
@@ -29,10 +31,11 @@ BEGIN
 END $$;
 --> statement-breakpoint
 CREATE TRIGGER users_notify_update AFTER UPDATE ON users FOR EACH ROW
-  WHEN (NEW.status IS DISTINCT FROM OLD.status OR NEW.updated_at IS DISTINCT FROM OLD.updated_at
+  WHEN (current_setting('wechat_login_stack.importing', true) IS DISTINCT FROM 'on' AND (
+    NEW.status IS DISTINCT FROM OLD.status OR NEW.updated_at IS DISTINCT FROM OLD.updated_at
     OR NEW.phone IS DISTINCT FROM OLD.phone OR NEW.nickname IS DISTINCT FROM OLD.nickname
     OR NEW.avatar IS DISTINCT FROM OLD.avatar OR NEW.gender IS DISTINCT FROM OLD.gender
-    OR NEW.external_id IS DISTINCT FROM OLD.external_id)
+    OR NEW.external_id IS DISTINCT FROM OLD.external_id))
   EXECUTE FUNCTION notify_user_change();
 --> statement-breakpoint
 CREATE TRIGGER users_notify_delete AFTER DELETE ON users FOR EACH ROW
@@ -52,6 +55,7 @@ BEGIN
 END $$;
 --> statement-breakpoint
 CREATE TRIGGER wechat_identities_notify_insert AFTER INSERT ON wechat_identities FOR EACH ROW
+  WHEN (current_setting('wechat_login_stack.importing', true) IS DISTINCT FROM 'on')
   EXECUTE FUNCTION notify_identity_change();
 --> statement-breakpoint
 CREATE TRIGGER wechat_identities_notify_update AFTER UPDATE ON wechat_identities FOR EACH ROW
