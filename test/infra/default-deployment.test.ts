@@ -253,6 +253,13 @@ describe('auth service', () => {
       resourcesOf(template, 'AWS::ApplicationAutoScaling::ScalingPolicy'),
     ).map((p) => JSON.stringify(p.Properties).match(/"PredefinedMetricType":"(\w+)"/)?.[1])
     expect(metrics.sort()).toEqual(['ALBRequestCountPerTarget', 'ECSServiceAverageCPUUtilization'])
+    // docs/capacity.md: what a 0.5-vCPU task serves at the CPU policy's 60 %, so neither policy runs ahead.
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({ TargetValue: 24000 }),
+    })
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({ TargetValue: 60 }),
+    })
   })
 
   it('is health-checked on /healthz, so a database blip does not replace every task', () => {
