@@ -51,29 +51,26 @@ async function startTargets(o: PhaseOptions) {
     env: serviceEnv({ port, simUrl: o.simUrl, database: db }),
   })
   // The floor and the ceiling: the same environment, each its own PGlite when there is no server.
-  const loginEnv = (port: number, dataDir: string) => ({
-    ...(o.databaseUrl ? { DATABASE_URL: o.databaseUrl } : { DATA_DIR: join(o.workDir, dataDir) }),
-    PORT: String(port),
-    WECHAT_API_BASE_URL: o.simUrl,
-    APP_ID: benchApp.appId,
-    APP_SECRET: benchApp.appSecret,
-    CONNECTION: benchApp.id,
-    ISSUER: service.url,
-  })
-  const floorLogin = await launch(`floor-login-${o.database}`, {
-    script: o.builds['floor-login'],
-    port: floorPort,
-    readyPath: '/healthz',
-    logDir: o.workDir,
-    env: loginEnv(floorPort, 'floor-data'),
-  })
-  const ceilingLogin = await launch(`ceiling-login-${o.database}`, {
-    script: o.builds['ceiling-login'],
-    port: ceilingPort,
-    readyPath: '/healthz',
-    logDir: o.workDir,
-    env: loginEnv(ceilingPort, 'ceiling-data'),
-  })
+  const loginTarget = (kind: 'floor' | 'ceiling', port: number) =>
+    launch(`${kind}-login-${o.database}`, {
+      script: o.builds[`${kind}-login`],
+      port,
+      readyPath: '/healthz',
+      logDir: o.workDir,
+      env: {
+        ...(o.databaseUrl
+          ? { DATABASE_URL: o.databaseUrl }
+          : { DATA_DIR: join(o.workDir, `${kind}-data`) }),
+        PORT: String(port),
+        WECHAT_API_BASE_URL: o.simUrl,
+        APP_ID: benchApp.appId,
+        APP_SECRET: benchApp.appSecret,
+        CONNECTION: benchApp.id,
+        ISSUER: service.url,
+      },
+    })
+  const floorLogin = await loginTarget('floor', floorPort)
+  const ceilingLogin = await loginTarget('ceiling', ceilingPort)
   const jwks = await (await fetch(`${service.url}/.well-known/jwks.json`)).text()
   const floorVerify = await launch(`floor-verify-${o.database}`, {
     script: o.builds['floor-verify'],

@@ -206,40 +206,32 @@ export function createSessionCache<P = unknown>(
         })
       : Promise.resolve()
 
-  function fresh<T>(entry: Entry<T> | undefined) {
-    return entry !== undefined && clock() - entry.storedAt <= o.ttlMs
+  /** An entry still answered: the channel vouches for it, it is younger than ttlMs and `live` holds. */
+  function lookup<T>(map: Bounded<T>, key: string, live: (value: T) => boolean = () => true) {
+    if (!trusted()) return undefined
+    const entry = map.get(key)
+    if (entry === undefined || clock() - entry.storedAt > o.ttlMs || !live(entry.value)) {
+      stats.misses++
+      return undefined
+    }
+    stats.hits++
+    return entry.value
+  }
+
+  /** Keeps what a read found, unless a change was announced since the read began (`ticket`). */
+  function store<T>(map: Bounded<T>, key: string, value: T, userId: string, ticket: number) {
+    if (ticket !== epoch || !trusted()) return
+    map.set(key, { value, userId, storedAt: clock() })
   }
 
   return {
     ticket: () => epoch,
-    session(sessionId, now) {
-      if (!trusted()) return undefined
-      const entry = sessions.get(sessionId)
-      if (!fresh(entry) || entry!.value.expiresAt <= now) {
-        stats.misses++
-        return undefined
-      }
-      stats.hits++
-      return entry!.value
-    },
-    rememberSession(sessionId, value, ticket) {
-      if (ticket !== epoch || !trusted()) return
-      sessions.set(sessionId, { value, userId: value.userId, storedAt: clock() })
-    },
-    profile(userId) {
-      if (!trusted()) return undefined
-      const entry = profiles.get(userId)
-      if (!fresh(entry)) {
-        stats.misses++
-        return undefined
-      }
-      stats.hits++
-      return entry!.value
-    },
-    rememberProfile(userId, value, ticket) {
-      if (ticket !== epoch || !trusted()) return
-      profiles.set(userId, { value, userId, storedAt: clock() })
-    },
+    // A session past its own end is never answered from memory: the database says why it ended.
+    session: (sessionId, now) => lookup(sessions, sessionId, (s) => s.expiresAt > now),
+    rememberSession: (sessionId, value, ticket) =>
+      store(sessions, sessionId, value, value.userId, ticket),
+    profile: (userId) => lookup(profiles, userId),
+    rememberProfile: (userId, value, ticket) => store(profiles, userId, value, userId, ticket),
     forgetUser,
     forgetSession,
     forgetAll: reset,

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startSimulator } from '../../testing'
 import { usePostgres } from '../helpers/test-app'
-import { clockEnv, freePort, spawnService } from '../helpers/spawn-service'
+import { clockEnv, freePort, freePorts, spawnService } from '../helpers/spawn-service'
 
 const APP = { appId: 'wx1111222233334444', secret: 'a-real-looking-app-secret-0001' }
 
@@ -114,7 +114,7 @@ describe.skipIf(usePostgres())('npm start', { timeout: START_MS + 30_000 }, () =
   })
 
   it('says in a sentence that the port is in use', async () => {
-    const port = await freePort()
+    const port = await freePorts(3)
     const holder: Server = createServer()
     await new Promise<void>((resolve) => holder.listen(port, '127.0.0.1', resolve))
     onTestFinished(() => new Promise<void>((resolve) => holder.close(() => resolve())))

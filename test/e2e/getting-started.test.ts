@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { usePostgres } from '../helpers/test-app'
-import { freePort, spawnService, type ServiceProcess } from '../helpers/spawn-service'
+import { freePorts, spawnService, type ServiceProcess } from '../helpers/spawn-service'
 
 const page = readFileSync('docs/getting-started.md', 'utf8')
 const blocks = [...page.matchAll(/^(?: {3})?```sh\n([\s\S]*?)^(?: {3})?```/gm)].map((m) => m[1]!)
@@ -19,7 +19,7 @@ let port: number
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'getting-started-'))
-  port = await freePort()
+  port = await freePorts(3)
   // Step 2: `npm start`, i.e. service/dev.ts, on a free port (the simulator takes the next one).
   expect(blocks[1]!.trim()).toBe('npm start')
   service = await spawnService(

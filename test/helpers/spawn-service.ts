@@ -36,6 +36,28 @@ export async function freePort(): Promise<number> {
   })
 }
 
+/**
+ * A port whose next `count - 1` neighbours are free too: `npm start` (service/dev.ts) also listens on PORT+1
+ * (the simulator) and PORT+2 (the QR demo), and another suite's process may hold a neighbour of a free port.
+ */
+export async function freePorts(count: number): Promise<number> {
+  const taken = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const s = createServer()
+      s.once('error', () => resolve(true))
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(false)))
+    })
+  for (;;) {
+    const port = await freePort()
+    const neighbours = Array.from({ length: count - 1 }, (_, i) => port + i + 1)
+    if (
+      neighbours.every((p) => p < 65536) &&
+      !(await Promise.all(neighbours.map(taken))).some(Boolean)
+    )
+      return port
+  }
+}
+
 export async function spawnService(
   env: Record<string, string>,
   {

@@ -9,6 +9,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mintCodes } from '../../bench/pools'
 import { freePort, launch, type Proc } from '../../bench/processes'
+import { clockEnv } from '../helpers/spawn-service'
 import { startSimulator, type StartedSimulator } from '../../simulator/server'
 
 const app = { appId: 'wx00000000000be0c1', secret: 'b'.repeat(32), openPlatform: 'bench' }
@@ -30,6 +31,8 @@ async function start(name: 'ceiling' | 'floor'): Promise<Proc> {
     readyPath: '/healthz',
     logDir: dir,
     env: {
+      // This process's shifted clock (faketime in CI), or the tokens it signs are judged by another date.
+      ...clockEnv(),
       DATA_DIR: join(dir, `${name}-data`),
       PORT: String(port),
       WECHAT_API_BASE_URL: sim.url,
