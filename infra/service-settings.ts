@@ -42,6 +42,9 @@ export function serviceSettings(props: WechatLoginStackProps): ServiceSettings {
   if (props.lean) {
     environment.MAINTENANCE_INTERVAL = String(LEAN_MAINTENANCE_INTERVAL_SECONDS)
     environment.DB_CONNECT_TIMEOUT = String(LEAN_DB_CONNECT_TIMEOUT_SECONDS)
+    // The session cache's listener holds a connection open and pings through it every second: the database
+    // would never pause. A lean deployment's traffic does not need the cache.
+    environment.SESSION_CACHE_SIZE = '0'
   }
   const bundle = isChina(props.region) ? CHINA_RDS_CA_BUNDLES[props.region!] : undefined
   if (bundle) {

@@ -56,7 +56,7 @@ export interface SessionCacheStats {
   hits: number
   misses: number
   invalidations: number
-  /** Times the cache was emptied because the channel was lost or silent. */
+  /** Times the cache was emptied: the channel was lost or silent, or an import rewrote users. */
   resets: number
   trusted: boolean
 }
@@ -205,6 +205,8 @@ export function createSessionCache<P = unknown>(
           }
         })
       : Promise.resolve()
+  // A listener that cannot start leaves the cache untrusted: every call reads the database.
+  ready.catch(() => {})
 
   /** An entry still answered: the channel vouches for it, it is younger than ttlMs and `live` holds. */
   function lookup<T>(map: Bounded<T>, key: string, live: (value: T) => boolean = () => true) {

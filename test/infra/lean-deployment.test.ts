@@ -114,8 +114,10 @@ describe('lean mode: nothing wakes the paused database, and the first request wa
     expect(container.HealthCheck).toBeUndefined()
   })
 
-  it('prunes once a day instead of hourly, a setting the service reads as such', () => {
+  it('prunes once a day instead of hourly and holds no listening connection, settings the service reads as such', () => {
     expect(environment.MAINTENANCE_INTERVAL).toBe('86400')
+    // The session cache's listener would hold a connection open: the database would never pause.
+    expect(environment.SESSION_CACHE_SIZE).toBe('0')
     const plain = Object.entries(environment).filter(([, v]) => typeof v === 'string')
     const config = loadConfig({
       ...(Object.fromEntries(plain) as Record<string, string>),
@@ -124,6 +126,7 @@ describe('lean mode: nothing wakes the paused database, and the first request wa
     expect(config).toMatchObject({
       maintenanceIntervalSeconds: 86_400,
       databaseConnectTimeoutSeconds: LEAN_DB_CONNECT_TIMEOUT_SECONDS,
+      sessionCacheSize: 0,
     })
   })
 
