@@ -53,6 +53,8 @@ const statusOf = async (id: string) =>
 
 describe('signing in to the admin console', () => {
   it('refuses a wrong key with 401, sets no cookie and audits the refusal', async () => {
+    // A token back in the sign-in bucket, whatever an earlier test (the limit's) left in it.
+    suite.t.clock.advance(60 / SIGN_IN_PER_MINUTE + 1)
     const res = await send('/admin/sign-in', {
       form: { key: `${ADMIN_KEY}x` },
       origin: suite.t.url,
