@@ -3,6 +3,28 @@
 // they select is defined, so the documents validate; fields we keep no value for resolve to null.
 import { buildSchema } from 'graphql'
 
+/** The OIDC standard-claim fields that Authing's User type and its UpdateUserInput both carry. */
+const standardClaims = `name: String
+    givenName: String
+    familyName: String
+    middleName: String
+    profile: String
+    preferredUsername: String
+    website: String
+    gender: String
+    birthdate: String
+    zoneinfo: String
+    locale: String
+    address: String
+    formatted: String
+    streetAddress: String
+    locality: String
+    region: String
+    postalCode: String
+    city: String
+    province: String
+    country: String`
+
 export const authingSdl = /* GraphQL */ `
   type Query {
     "The bearer's own user; \`id\`, when given, must be theirs."
@@ -66,26 +88,7 @@ export const authingSdl = /* GraphQL */ `
     device: String
     browser: String
     company: String
-    name: String
-    givenName: String
-    familyName: String
-    middleName: String
-    profile: String
-    preferredUsername: String
-    website: String
-    gender: String
-    birthdate: String
-    zoneinfo: String
-    locale: String
-    address: String
-    formatted: String
-    streetAddress: String
-    locality: String
-    region: String
-    postalCode: String
-    city: String
-    province: String
-    country: String
+    ${standardClaims}
     createdAt: String
     updatedAt: String
     externalId: String
@@ -111,26 +114,7 @@ export const authingSdl = /* GraphQL */ `
     lastLogin: String
     lastIP: String
     blocked: Boolean
-    name: String
-    givenName: String
-    familyName: String
-    middleName: String
-    profile: String
-    preferredUsername: String
-    website: String
-    gender: String
-    birthdate: String
-    zoneinfo: String
-    locale: String
-    address: String
-    formatted: String
-    streetAddress: String
-    locality: String
-    region: String
-    postalCode: String
-    city: String
-    province: String
-    country: String
+    ${standardClaims}
     externalId: String
   }
 
